@@ -1,0 +1,72 @@
+"""Roles a membership can carry, with their Chinese names, and what each may do (deny by default)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    VILLAGE_DOCTOR = "village_doctor"
+    TOWNSHIP_DOCTOR = "township_doctor"
+    RECORDS_MANAGER = "records_manager"
+    INSTITUTION_ADMIN = "institution_admin"
+    COUNTY_MANAGER = "county_manager"
+    COUNTY_INSPECTOR = "county_inspector"
+    SYSTEM_ADMIN = "system_admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_county_role(self) -> bool:
+        """County roles see the region subtree of their institution, not a catchment."""
+        return self in COUNTY_ROLES
+
+
+ROLE_LABELS = {
+    Role.VILLAGE_DOCTOR: "村医",
+    Role.TOWNSHIP_DOCTOR: "乡镇/社区医生",
+    Role.RECORDS_MANAGER: "档案管理员",
+    Role.INSTITUTION_ADMIN: "机构管理员",
+    Role.COUNTY_MANAGER: "县卫健局管理员",
+    Role.COUNTY_INSPECTOR: "县卫健局督导员",
+    Role.SYSTEM_ADMIN: "系统管理员",
+}
+
+COUNTY_ROLES = frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN})
+
+
+class Action(StrEnum):
+    REGION_VIEW = "region.view"
+    REGION_IMPORT = "region.import"
+    REGION_CLASSIFY = "region.classify"
+    POPULATION_EDIT = "population.edit"
+    INSTITUTION_VIEW = "institution.view"
+    INSTITUTION_CREATE = "institution.create"
+    INSTITUTION_EDIT = "institution.edit"
+    INSTITUTION_CLOSE = "institution.close"
+    STAFF_VIEW = "staff.view"
+    STAFF_MANAGE = "staff.manage"
+    USER_MANAGE = "user.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_EVERYONE = frozenset(Role)
+_STAFF_ADMINS = frozenset({Role.INSTITUTION_ADMIN, Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
+_COUNTY_ADMINS = frozenset({Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.REGION_VIEW: _EVERYONE,
+    Action.REGION_IMPORT: frozenset({Role.SYSTEM_ADMIN}),
+    Action.REGION_CLASSIFY: _COUNTY_ADMINS,
+    Action.POPULATION_EDIT: _COUNTY_ADMINS,
+    Action.INSTITUTION_VIEW: _EVERYONE,
+    Action.INSTITUTION_CREATE: _COUNTY_ADMINS,
+    Action.INSTITUTION_EDIT: _STAFF_ADMINS,
+    Action.INSTITUTION_CLOSE: _COUNTY_ADMINS,
+    Action.STAFF_VIEW: _EVERYONE,
+    Action.STAFF_MANAGE: _STAFF_ADMINS,
+    Action.USER_MANAGE: _STAFF_ADMINS,
+    Action.AUDIT_VIEW: frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN}),
+}

@@ -1,0 +1,47 @@
+"""Engine and session factory. Nothing connects at import time: callers build these from Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from kangdang.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def build_engine(url: str, *, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        db_file = url.split("///", 1)[1] if "///" in url else ""
+        if db_file and db_file != ":memory:":
+            Path(db_file).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> sessionmaker[Session]:
+    """Sessions carry the settings in ``session.info`` so services can reach them without globals."""
+    return sessionmaker(
+        bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs
+    )
+
+
+def settings_of(session: Session) -> Settings:
+    settings = session.info.get("settings")
+    if settings is None:
+        raise RuntimeError("session was not made by build_sessionmaker(); it carries no settings")
+    return settings

@@ -1,0 +1,8 @@
+"""Import every domain's models so that ``Base.metadata`` is complete (migrations, ``db check``)."""
+
+from kangdang.access import models as access_models
+from kangdang.db.base import Base
+from kangdang.institutions import models as institution_models
+from kangdang.regions import models as region_models
+
+__all__ = ["Base", "access_models", "institution_models", "region_models"]

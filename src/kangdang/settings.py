@@ -1,0 +1,56 @@
+"""The one settings class. Every setting is read from the environment with the prefix ``KANGDANG_``.
+
+Each field is documented in docs/settings.md (a test checks that every field appears there).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "kangdang-development-secret-do-not-use-in-production"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KANGDANG_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default="sqlite:///./var/kangdang.sqlite3")
+    secret_key: str = DEFAULT_SECRET_KEY
+    timezone: str = "Asia/Shanghai"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    token_hours: int = Field(default=8, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    password_min_length: int = Field(default=8, ge=6, le=128)
+    cookie_secure: bool = False
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_development(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "KANGDANG_SECRET_KEY still has the development default; production refuses it. "
+                "Set KANGDANG_SECRET_KEY to a long random value (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)."
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("KANGDANG_SECRET_KEY must be at least 32 characters in production.")
+        return self
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file of a ``sqlite:///`` URL (None for in-memory or non-SQLite URLs)."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split("///", 1)[1] if "///" in self.database_url else ""
+        return Path(path) if path and path != ":memory:" else None
