@@ -100,3 +100,66 @@ def db(engine: Engine, settings: Settings) -> Iterator[Session]:
 @pytest.fixture
 def backend(database: str) -> str:
     return "sqlite" if database.startswith("sqlite") else "postgresql"
+
+
+# --- personas, app and clients -------------------------------------------------------------------------
+
+DEMO_PASSWORD = "Kangdang2026"
+
+
+@pytest.fixture
+def actor_of(db: Session):  # type: ignore[no-untyped-def]
+    """Load a demo persona as an Actor: actor_of("cunyi"), actor_of("xianju"), …"""
+    from kangdang.access.models import User
+    from kangdang.institutions.actors import load_actor
+
+    def load(login: str):  # type: ignore[no-untyped-def]
+        from sqlalchemy import select
+
+        user = db.scalar(select(User).where(User.login == login))
+        assert user is not None, f"no demo user {login}"
+        return load_actor(db, user)
+
+    return load
+
+
+@pytest.fixture
+def app(db: Session, settings: Settings):  # type: ignore[no-untyped-def]
+    """The real app, whose request sessions join the test's transaction (each commit is a savepoint)."""
+    from kangdang.app import create_app
+
+    factory = build_sessionmaker(db.connection(), settings, join_transaction_mode="create_savepoint")  # type: ignore[arg-type]
+    return create_app(settings, session_factory=factory)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://testserver", raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def web_login(client):  # type: ignore[no-untyped-def]
+    """Sign the test client in through the login form: web_login("cunyi")."""
+    from tests.helpers import login_through_form
+
+    def sign_in(login: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
+        response = login_through_form(client, login, password)
+        assert response.status_code == 303, response.text[:500]
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_as(client):  # type: ignore[no-untyped-def]
+    """Authorization headers for a demo persona's bearer token: api_as("xianju")."""
+
+    def headers(login: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        response = client.post("/api/v1/auth/token", json={"username": login, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return headers

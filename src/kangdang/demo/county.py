@@ -205,3 +205,19 @@ def _member_of(session: Session, institution: Institution, role: Role) -> uuid.U
         .where(Membership.institution_id == institution.id, Membership.role == role.value)
         .order_by(Membership.created_at)
     ).first()  # type: ignore[return-value]
+
+
+DEMO_ACCOUNTS = (
+    ("admin", Role.SYSTEM_ADMIN, "德清县卫生健康局"),
+    ("xianju", Role.COUNTY_MANAGER, "德清县卫生健康局"),
+    ("ducha", Role.COUNTY_INSPECTOR, "德清县卫生健康局"),
+    ("jigou", Role.INSTITUTION_ADMIN, "新市镇中心卫生院"),
+    ("dangan", Role.RECORDS_MANAGER, "新市镇中心卫生院"),
+    ("yisheng", Role.TOWNSHIP_DOCTOR, "新市镇中心卫生院"),
+    ("cunyi", Role.VILLAGE_DOCTOR, "新市镇的第一个村卫生室"),
+    ("cunyi2", Role.VILLAGE_DOCTOR, "莫干山镇的第一个村卫生室"),
+)
+
+
+def demo_logins() -> list[DemoLogin]:
+    return [DemoLogin(login=login, role=role, institution=where) for login, role, where in DEMO_ACCOUNTS]

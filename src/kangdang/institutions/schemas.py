@@ -101,3 +101,64 @@ class AccountCreate(BaseModel):
 
     login: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]{2,63}$", description="登录名：小写字母、数字、._-，3–64 位")
     password: str = Field(min_length=1, max_length=128)
+
+
+class InstitutionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    type: InstitutionType
+    type_label: str
+    region_code: str
+    supervisor_id: uuid.UUID | None
+    status: Literal["active", "merged", "closed"]
+    closed_on: date | None
+    successor_id: uuid.UUID | None
+    address: str | None
+    phone: str | None
+
+    @classmethod
+    def of(cls, institution: object) -> InstitutionOut:
+        data = {name: getattr(institution, name) for name in cls.model_fields if name != "type_label"}
+        return cls(**data, type_label=InstitutionType(data["type"]).label)
+
+
+class InstitutionDetailOut(InstitutionOut):
+    catchment: list[str]
+    supervised_ids: list[uuid.UUID]
+    staff_count: int
+
+
+class MembershipOut(BaseModel):
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    institution_name: str
+    role: Role
+    role_label: str
+    valid_from: date
+    valid_to: date | None
+
+
+class PractitionerOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    sex: str
+    id_number_masked: str
+    phone: str | None
+    qualification: Qualification
+    qualification_label: str
+    licence_no: str | None
+    practice_scope: str | None
+    status: str
+
+    @classmethod
+    def of(cls, practitioner: object) -> PractitionerOut:
+        data = {name: getattr(practitioner, name) for name in cls.model_fields if name != "qualification_label"}
+        return cls(**data, qualification_label=Qualification(data["qualification"]).label)
+
+
+class PractitionerDetailOut(PractitionerOut):
+    memberships: list[MembershipOut]
+    account_login: str | None

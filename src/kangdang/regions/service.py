@@ -150,3 +150,32 @@ def level_counts(session: Session) -> dict[Level, int]:
     from sqlalchemy import func
 
     return {Level(level): n for level, n in session.execute(select(Region.level, func.count()).group_by(Region.level))}
+
+
+def region_choices(session: Session, actor: Actor, *, min_level: Level = Level.COUNTY) -> list[Region]:
+    """Regions at or below ``min_level`` inside the actor's scope, ordered by code (for drop-downs)."""
+    from sqlalchemy import or_
+
+    stmt = select(Region).where(Region.level >= int(min_level)).order_by(Region.code)
+    scope = actor.scope
+    if not scope.everything:
+        clauses = [Region.code.startswith(p) for p in scope.region_prefixes]
+        if scope.village_codes:
+            clauses.append(Region.code.in_(scope.village_codes))
+        if not clauses:
+            return []
+        stmt = stmt.where(or_(*clauses))
+    elif not scope.region_prefixes:
+        counties = _home_counties(session)
+        if counties:
+            stmt = stmt.where(or_(*[Region.code.startswith(c) for c in counties]))
+    return list(session.scalars(stmt))
+
+
+def _home_counties(session: Session) -> list[str]:
+    """Counties that hold institutions: the deployment's own territory (for an all-seeing actor's lists)."""
+    from sqlalchemy import func, text
+
+    rows = session.execute(text("SELECT DISTINCT substr(region_code, 1, 6) FROM institution")).scalars()
+    del func
+    return sorted(r for r in rows if r and len(r) == 6)

@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1. One module per area; errors mapped once in api.errors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def build_api_router() -> APIRouter:
+    from kangdang.api import audit, auth, institutions, regions, staff
+
+    router = APIRouter()
+    for module in (auth, regions, institutions, staff, audit):
+        router.include_router(module.router)
+    return router

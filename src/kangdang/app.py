@@ -1,0 +1,83 @@
+"""The application factory: pages at /, the JSON API at /api/v1, health at /healthz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from kangdang import __version__
+from kangdang.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    """Build the app. Nothing connects here: the engine opens connections on the first request."""
+    from kangdang.api import build_api_router
+    from kangdang.db.engine import build_engine, build_sessionmaker
+    from kangdang.web import build_web_router
+
+    settings = settings or Settings()
+    if session_factory is None:
+        session_factory = build_sessionmaker(build_engine(settings.database_url, echo=settings.sql_echo), settings)
+    app = FastAPI(
+        title="康档 kangdang API",
+        version=__version__,
+        description="城乡居民健康档案平台 JSON API. Authenticate with `POST /api/v1/auth/token`, "
+        "then send `Authorization: Bearer <token>`.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(build_api_router(), prefix="/api/v1")
+    app.include_router(build_web_router())
+    _install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database status")
+    def healthz() -> JSONResponse:
+        from kangdang.db.migrate import head_revision
+
+        try:
+            with session_factory() as session:
+                revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            database = {"status": "ok", "revision": revision, "head": head_revision()}
+            status = 200 if revision == database["head"] else 503
+            if status != 200:
+                database["status"] = "needs_upgrade"
+        except Exception as exc:  # noqa: BLE001 - any failure means the database is unavailable
+            database, status = {"status": "unavailable", "error": exc.__class__.__name__}, 503
+        return JSONResponse(
+            {"status": "ok" if status == 200 else "degraded", "version": __version__, "database": database},
+            status_code=status,
+        )
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """One handler per error kind, answering in the transport the path belongs to."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from kangdang.api.errors import api_error_response
+    from kangdang.core.errors import DomainError
+    from kangdang.web.deps import CsrfFailed, LoginRequired
+    from kangdang.web.errors import web_error_response
+
+    def dispatch(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return api_error_response(request, exc)
+        return web_error_response(request, exc)
+
+    for kind in (DomainError, RequestValidationError, StarletteHTTPException, LoginRequired, CsrfFailed, Exception):
+        app.add_exception_handler(kind, dispatch)  # type: ignore[arg-type]

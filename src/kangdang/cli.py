@@ -1,0 +1,255 @@
+"""The ``kangdang`` command: serve, database, demo, regions and users. Every command is one transaction."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kangdang.core.errors import DomainError
+
+app = typer.Typer(help="康档 kangdang — 城乡居民健康档案平台", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema: upgrade, current revision, drift check.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo county 德清县 (330521).", no_args_is_help=True)
+regions_app = typer.Typer(help="Administrative divisions (统计用区划代码).", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(regions_app, name="regions")
+app.add_typer(users_app, name="users")
+
+console = Console()
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from kangdang.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[red]配置错误 (settings error):[/red] {error['msg'].removeprefix('Value error, ')}")
+        raise typer.Exit(2) from None
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from kangdang.db.engine import build_engine
+
+    settings = _settings()
+    return settings, build_engine(settings.database_url, echo=settings.sql_echo)
+
+
+def _fail(error: DomainError) -> None:
+    console.print(f"[red]{error.message}[/red]")
+    for item in error.errors[:50]:
+        console.print(f"  - {item.message}" if item.message.startswith(item.field) or item.row else f"  - {item.field}: {item.message}")
+    if len(error.errors) > 50:
+        console.print(f"  … 以及另外 {len(error.errors) - 50} 处错误")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default KANGDANG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default KANGDANG_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only; SQLite uses one).")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Serve the pages and the JSON API over HTTP."""
+    import uvicorn
+
+    settings = _settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"康档 kangdang: http://{bind_host}:{bind_port}  (API docs: /api/docs)")
+    uvicorn.run(
+        "kangdang.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=1 if settings.is_sqlite else workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from kangdang.db.migrate import current_revision, upgrade
+
+    _settings_, engine = _engine()
+    upgrade(engine, revision)
+    console.print(f"数据库已升级到 {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision and the code's head revision."""
+    from kangdang.db.migrate import current_revision, head_revision
+
+    _settings_, engine = _engine()
+    console.print(f"database: {current_revision(engine) or '(empty)'}   code head: {head_revision()}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the database is not at head or differs from the models (schema drift)."""
+    from kangdang.db.migrate import current_revision, head_revision, schema_drift
+
+    _settings_, engine = _engine()
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        console.print(f"[red]数据库版本 {current} 不是最新版本 {head}；请运行 kangdang db upgrade[/red]")
+        raise typer.Exit(1)
+    drift = schema_drift(engine)
+    if drift:
+        console.print("[red]数据库结构与模型不一致：[/red]")
+        for item in drift:
+            console.print(f"  - {item}")
+        raise typer.Exit(1)
+    console.print(f"数据库结构与模型一致 (revision {head})")
+
+
+def _print_logins(logins: list, password: str) -> None:  # type: ignore[type-arg]
+    table = Table(title=f"演示账号 demo logins — 密码 password: {password}")
+    table.add_column("登录名 login")
+    table.add_column("角色 role")
+    table.add_column("机构 institution")
+    for login in logins:
+        table.add_row(login.login, login.role_label, login.institution)
+    console.print(table)
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Create (or complete) the demo county 浙江省湖州市德清县; safe to run again."""
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.demo.county import DEMO_PASSWORD, load_demo_county
+
+    settings, engine = _engine()
+    with console.status("加载演示县 德清县…") as status, transaction(build_sessionmaker(engine, settings)) as session:
+        summary = load_demo_county(session, progress=lambda message: status.update(f"加载演示县：{message}"))
+    console.print(
+        f"演示县已就绪：新建机构 {summary.institutions_created}，人员 {summary.practitioners_created}，"
+        f"账号 {summary.accounts_created}"
+    )
+    _print_logins(summary.logins, DEMO_PASSWORD)
+
+
+@demo_app.command("logins")
+def demo_logins() -> None:
+    """Print the demo logins and their password."""
+    from kangdang.demo.county import DEMO_PASSWORD, demo_logins as logins
+
+    _print_logins(logins(), DEMO_PASSWORD)
+
+
+@regions_app.command("import")
+def regions_import(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="CSV files (provinces/cities/counties/townships/villages[.csv|.csv.gz]) or a folder of them."),
+    ] = None,
+    within: Annotated[str | None, typer.Option(help="Import only codes under this prefix, e.g. 330521.")] = None,
+    bundled: Annotated[bool, typer.Option(help="Import the national lists shipped with kangdang.")] = False,
+) -> None:
+    """Import divisions in the NBS CSV format of shared/data/regions; any bad row imports nothing."""
+    from kangdang.access.actor import system_actor
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.regions.importer import DivisionFile, level_from_filename, read_text
+    from kangdang.regions.service import bundled_division_files, import_regions
+
+    files: list[Path] = []
+    for path in paths or []:
+        if path.is_dir():
+            found = [p for p in path.iterdir() if level_from_filename(p.name) is not None]
+            files.extend(sorted(found, key=lambda p: level_from_filename(p.name) or 0))
+        elif path.exists():
+            files.append(path)
+        else:
+            console.print(f"[red]找不到文件：{path}[/red]")
+            raise typer.Exit(1)
+    if not files and not bundled:
+        console.print("[red]请给出区划 CSV 文件或文件夹，或使用 --bundled 导入随附的全国名单[/red]")
+        raise typer.Exit(1)
+    sources = bundled_division_files() if bundled else []
+    sources += [DivisionFile(label=p.name, text=read_text(p)) for p in files]
+    settings, engine = _engine()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as progress, transaction(build_sessionmaker(engine, settings)) as session:
+            task = progress.add_task("导入区划", total=None)
+            summary = import_regions(
+                session, system_actor(), sources, within=within, progress=lambda n: progress.advance(task, n)
+            )
+    except DomainError as error:
+        _fail(error)
+        return
+    console.print(
+        f"区划导入完成：新增 {summary.inserted}，更新 {summary.updated}，未变 {summary.unchanged}  "
+        + "  ".join(f"{k} {v}" for k, v in summary.by_level.items())
+    )
+
+
+@users_app.command("create")
+def users_create(
+    login: Annotated[str, typer.Argument(help="Login name (lower-case letters, digits, . _ -).")],
+    practitioner_id: Annotated[str, typer.Option("--practitioner", help="Id of the practitioner the account is for.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create a login for a practitioner (their memberships give the roles)."""
+    import uuid
+
+    from kangdang.access.actor import system_actor
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.institutions.schemas import AccountCreate
+    from kangdang.institutions.staff import create_account
+
+    settings, engine = _engine()
+    try:
+        with transaction(build_sessionmaker(engine, settings)) as session:
+            create_account(session, system_actor(), uuid.UUID(practitioner_id), AccountCreate(login=login, password=password))
+    except ValueError as error:
+        console.print(f"[red]输入有误：{error}[/red]")
+        raise typer.Exit(1) from None
+    except DomainError as error:
+        _fail(error)
+    console.print(f"账号 {login} 已创建")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    login: Annotated[str, typer.Argument(help="Login name.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set a user's password, unlock the account and end their sessions."""
+    from kangdang.access.actor import system_actor
+    from kangdang.access.auth import reset_password
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+
+    settings, engine = _engine()
+    try:
+        with transaction(build_sessionmaker(engine, settings)) as session:
+            reset_password(session, system_actor(), login=login, new_password=password)
+    except DomainError as error:
+        _fail(error)
+    console.print(f"用户 {login} 的密码已设置，账号已解锁")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        sys.exit(130)
