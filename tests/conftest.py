@@ -41,7 +41,7 @@ def _create_pg_database() -> tuple[str, Engine]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         admin.dispose()
         _unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"

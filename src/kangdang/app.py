@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
             status = 200 if revision == database["head"] else 503
             if status != 200:
                 database["status"] = "needs_upgrade"
-        except Exception as exc:  # noqa: BLE001 - any failure means the database is unavailable
+        except Exception as exc:
             database, status = {"status": "unavailable", "error": exc.__class__.__name__}, 503
         return JSONResponse(
             {"status": "ok" if status == 200 else "degraded", "version": __version__, "database": database},
@@ -80,4 +80,4 @@ def _install_error_handlers(app: FastAPI) -> None:
         return web_error_response(request, exc)
 
     for kind in (DomainError, RequestValidationError, StarletteHTTPException, LoginRequired, CsrfFailed, Exception):
-        app.add_exception_handler(kind, dispatch)  # type: ignore[arg-type]
+        app.add_exception_handler(kind, dispatch)

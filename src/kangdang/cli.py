@@ -26,7 +26,7 @@ app.add_typer(users_app, name="users")
 console = Console()
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings():
     from pydantic import ValidationError
 
     from kangdang.settings import Settings
@@ -39,7 +39,7 @@ def _settings():  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     from kangdang.db.engine import build_engine
 
     settings = _settings()
@@ -49,7 +49,11 @@ def _engine():  # type: ignore[no-untyped-def]
 def _fail(error: DomainError) -> None:
     console.print(f"[red]{error.message}[/red]")
     for item in error.errors[:50]:
-        console.print(f"  - {item.message}" if item.message.startswith(item.field) or item.row else f"  - {item.field}: {item.message}")
+        console.print(
+            f"  - {item.message}"
+            if item.message.startswith(item.field) or item.row
+            else f"  - {item.field}: {item.message}"
+        )
     if len(error.errors) > 50:
         console.print(f"  … 以及另外 {len(error.errors) - 50} 处错误")
     raise typer.Exit(1)
@@ -85,7 +89,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply migrations up to REVISION (default: head)."""
     from kangdang.db.migrate import current_revision, upgrade
 
-    _settings_, engine = _engine()
+    engine = _engine()[1]
     upgrade(engine, revision)
     console.print(f"数据库已升级到 {current_revision(engine)}")
 
@@ -95,7 +99,7 @@ def db_current() -> None:
     """Show the database's migration revision and the code's head revision."""
     from kangdang.db.migrate import current_revision, head_revision
 
-    _settings_, engine = _engine()
+    engine = _engine()[1]
     console.print(f"database: {current_revision(engine) or '(empty)'}   code head: {head_revision()}")
 
 
@@ -104,7 +108,7 @@ def db_check() -> None:
     """Fail when the database is not at head or differs from the models (schema drift)."""
     from kangdang.db.migrate import current_revision, head_revision, schema_drift
 
-    _settings_, engine = _engine()
+    engine = _engine()[1]
     current, head = current_revision(engine), head_revision()
     if current != head:
         console.print(f"[red]数据库版本 {current} 不是最新版本 {head}；请运行 kangdang db upgrade[/red]")
@@ -118,7 +122,7 @@ def db_check() -> None:
     console.print(f"数据库结构与模型一致 (revision {head})")
 
 
-def _print_logins(logins: list, password: str) -> None:  # type: ignore[type-arg]
+def _print_logins(logins: list, password: str) -> None:
     table = Table(title=f"演示账号 demo logins — 密码 password: {password}")
     table.add_column("登录名 login")
     table.add_column("角色 role")
@@ -147,17 +151,27 @@ def demo_load() -> None:
 
 @demo_app.command("logins")
 def demo_logins() -> None:
-    """Print the demo logins and their password."""
-    from kangdang.demo.county import DEMO_PASSWORD, demo_logins as logins
+    """Print the demo logins, their institutions and the demo password."""
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.demo.county import DEMO_PASSWORD, demo_logins
 
-    _print_logins(logins(), DEMO_PASSWORD)
+    settings, engine = _engine()
+    with transaction(build_sessionmaker(engine, settings)) as session:
+        logins = demo_logins(session)
+    if not logins:
+        console.print("[red]还没有演示账号：请先运行 kangdang demo load[/red]")
+        raise typer.Exit(1)
+    _print_logins(logins, DEMO_PASSWORD)
 
 
 @regions_app.command("import")
 def regions_import(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="CSV files (provinces/cities/counties/townships/villages[.csv|.csv.gz]) or a folder of them."),
+        typer.Argument(
+            help="CSV files (provinces/cities/counties/townships/villages[.csv|.csv.gz]) or a folder of them."
+        ),
     ] = None,
     within: Annotated[str | None, typer.Option(help="Import only codes under this prefix, e.g. 330521.")] = None,
     bundled: Annotated[bool, typer.Option(help="Import the national lists shipped with kangdang.")] = False,
@@ -185,9 +199,18 @@ def regions_import(
     sources = bundled_division_files() if bundled else []
     sources += [DivisionFile(label=p.name, text=read_text(p)) for p in files]
     settings, engine = _engine()
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     try:
-        with Progress(*columns, console=console) as progress, transaction(build_sessionmaker(engine, settings)) as session:
+        with (
+            Progress(*columns, console=console) as progress,
+            transaction(build_sessionmaker(engine, settings)) as session,
+        ):
             task = progress.add_task("导入区划", total=None)
             summary = import_regions(
                 session, system_actor(), sources, within=within, progress=lambda n: progress.advance(task, n)
@@ -205,7 +228,10 @@ def regions_import(
 def users_create(
     login: Annotated[str, typer.Argument(help="Login name (lower-case letters, digits, . _ -).")],
     practitioner_id: Annotated[str, typer.Option("--practitioner", help="Id of the practitioner the account is for.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="The password (asked if not given)."),
+    ],
 ) -> None:
     """Create a login for a practitioner (their memberships give the roles)."""
     import uuid
@@ -219,7 +245,9 @@ def users_create(
     settings, engine = _engine()
     try:
         with transaction(build_sessionmaker(engine, settings)) as session:
-            create_account(session, system_actor(), uuid.UUID(practitioner_id), AccountCreate(login=login, password=password))
+            create_account(
+                session, system_actor(), uuid.UUID(practitioner_id), AccountCreate(login=login, password=password)
+            )
     except ValueError as error:
         console.print(f"[red]输入有误：{error}[/red]")
         raise typer.Exit(1) from None
@@ -231,7 +259,10 @@ def users_create(
 @users_app.command("set-password")
 def users_set_password(
     login: Annotated[str, typer.Argument(help="Login name.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="The password (asked if not given)."),
+    ],
 ) -> None:
     """Set a user's password, unlock the account and end their sessions."""
     from kangdang.access.actor import system_actor

@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = Field(default="sqlite:///./var/kangdang.sqlite3")
     secret_key: str = DEFAULT_SECRET_KEY
-    timezone: str = "Asia/Shanghai"
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = Field(default=12, ge=1, le=24 * 7)

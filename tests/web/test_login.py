@@ -14,7 +14,9 @@ def test_wrong_password_shows_a_chinese_message_and_is_audited(client, db):
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     db.expire_all()
-    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "login.failure", AuditEvent.login == "cunyi")).all()
+    events = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "login.failure", AuditEvent.login == "cunyi")
+    ).all()
     assert len(events) == 1
 
 
@@ -59,12 +61,20 @@ def test_logout_ends_the_session(web_login):
 
 def test_password_change_checks_the_current_password_and_the_rules(web_login):
     client = web_login("yisheng")
-    bad = post_form(client, "/account/password", {"current_password": "nope", "new_password": "short", "confirm_password": "short"})
+    bad = post_form(
+        client, "/account/password", {"current_password": "nope", "new_password": "short", "confirm_password": "short"}
+    )
     assert bad.status_code == 422
     assert "当前密码不正确" in bad.text and "至少" in bad.text
-    good = post_form(client, "/account/password", {
-        "current_password": DEMO_PASSWORD, "new_password": "NewPass2027", "confirm_password": "NewPass2027",
-    })
+    good = post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": DEMO_PASSWORD,
+            "new_password": "NewPass2027",
+            "confirm_password": "NewPass2027",
+        },
+    )
     assert good.status_code == 200 and "密码已修改" in good.text
     client.cookies.clear()
     assert login_through_form(client, "yisheng", "NewPass2027").status_code == 303

@@ -40,9 +40,7 @@ class LoginOutcome:
             raise self.error
 
 
-def log_in(
-    session: Session, *, login: str, password: str, kind: str, client_ip: str | None = None
-) -> LoginOutcome:
+def log_in(session: Session, *, login: str, password: str, kind: str, client_ip: str | None = None) -> LoginOutcome:
     """Check a login name and password; on success open a session (web) or issue a token (api).
 
     Failures are counted; ``login_max_failures`` in a row lock the account for ``login_lockout_minutes``.
@@ -66,9 +64,7 @@ def log_in(
             if user.failed_logins >= settings.login_max_failures:
                 user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
                 user.failed_logins = 0
-                record_event(
-                    session, None, "login.lockout", login=login, user_id=user.id, client_ip=client_ip
-                )
+                record_event(session, None, "login.lockout", login=login, user_id=user.id, client_ip=client_ip)
         record_event(
             session,
             None,
@@ -80,9 +76,7 @@ def log_in(
         session.flush()
         if user is not None and user.locked_until is not None and user.locked_until > now:
             return LoginOutcome(
-                error=AccountLocked(
-                    f"登录失败次数过多，账号已锁定 {settings.login_lockout_minutes} 分钟，请稍后再试"
-                )
+                error=AccountLocked(f"登录失败次数过多，账号已锁定 {settings.login_lockout_minutes} 分钟，请稍后再试")
             )
         return LoginOutcome(error=NotAuthenticated(WRONG_CREDENTIALS))
 
@@ -96,16 +90,12 @@ def log_in(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     token, user_session = open_session(session, user, kind=kind, client_ip=client_ip)
-    record_event(
-        session, None, f"login.{kind}", login=user.login, user_id=user.id, client_ip=client_ip
-    )
+    record_event(session, None, f"login.{kind}", login=user.login, user_id=user.id, client_ip=client_ip)
     session.flush()
     return LoginOutcome(user=user, token=token, user_session=user_session)
 
 
-def open_session(
-    session: Session, user: User, *, kind: str, client_ip: str | None = None
-) -> tuple[str, UserSession]:
+def open_session(session: Session, user: User, *, kind: str, client_ip: str | None = None) -> tuple[str, UserSession]:
     settings = settings_of(session)
     hours = settings.session_hours if kind == "web" else settings.token_hours
     raw = secrets.token_urlsafe(32)
@@ -179,8 +169,9 @@ def reset_password(session: Session, actor: Actor | None, *, login: str, new_pas
     _store_password(session, user, new_password, keep_session=None)
     user.failed_logins = 0
     user.locked_until = None
-    record_event(session, actor, "password.reset", subject_type="user", subject_id=user.id,
-                 login=None if actor else "system")
+    record_event(
+        session, actor, "password.reset", subject_type="user", subject_id=user.id, login=None if actor else "system"
+    )
     return user
 
 

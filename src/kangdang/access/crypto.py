@@ -15,9 +15,7 @@ _VERSION = b"\x01"
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"kangdang", info=purpose).derive(
-        secret.encode()
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"kangdang", info=purpose).derive(secret.encode())
 
 
 class IdentityCipher:

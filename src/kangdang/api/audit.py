@@ -32,8 +32,12 @@ class AuditEventOut(BaseModel):
 
 @router.get("", response_model=PageOut[AuditEventOut], summary="Audit events, newest first")
 def list_(
-    session: DbSession, actor: CurrentActor, paging: Paging,
+    session: DbSession,
+    actor: CurrentActor,
+    paging: Paging,
     action: Annotated[str | None, Query(max_length=64, description="Action prefix, e.g. login")] = None,
 ) -> PageOut[AuditEventOut]:
     page = list_audit_events(session, actor, page=paging, action_prefix=action)
-    return PageOut(items=[AuditEventOut.model_validate(e) for e in page.items], total=page.total, page=page.page, size=page.size)
+    return PageOut(
+        items=[AuditEventOut.model_validate(e) for e in page.items], total=page.total, page=page.page, size=page.size
+    )

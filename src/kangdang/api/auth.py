@@ -24,7 +24,7 @@ class TokenRequest(BaseModel):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_at: datetime
 
 
@@ -57,7 +57,8 @@ def issue_token(body: TokenRequest, request: Request, session: DbSession) -> Tok
     if outcome.error is not None:
         # Returned, not raised: the failure counter and the audit event must be committed.
         return JSONResponse(
-            error_body(outcome.error.code, outcome.error.message), status_code=outcome.error.status_code,
+            error_body(outcome.error.code, outcome.error.message),
+            status_code=outcome.error.status_code,
             headers={"WWW-Authenticate": "Bearer"},
         )
     assert outcome.token is not None and outcome.user_session is not None
@@ -78,8 +79,12 @@ def me(actor: CurrentActor) -> MeOut:
         practitioner_id=actor.practitioner_id,
         roles=sorted(r.value for r in actor.roles),
         memberships=[
-            MembershipOut(institution_id=m.institution_id, institution_name=m.institution_name, role=m.role.value,
-                          role_label=m.role.label)
+            MembershipOut(
+                institution_id=m.institution_id,
+                institution_name=m.institution_name,
+                role=m.role.value,
+                role_label=m.role.label,
+            )
             for m in actor.memberships
         ],
         scope_region_prefixes=list(actor.scope.region_prefixes),

@@ -34,7 +34,9 @@ def api_error_response(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.errors), status_code=exc.status_code, headers=headers)
     if isinstance(exc, RequestValidationError):
         return JSONResponse(
-            error_body("invalid_input", "请求数据有误", field_errors(exc.errors(), skip_prefix=("body", "query", "path"))),
+            error_body(
+                "invalid_input", "请求数据有误", field_errors(exc.errors(), skip_prefix=("body", "query", "path"))
+            ),
             status_code=422,
         )
     if isinstance(exc, StarletteHTTPException):

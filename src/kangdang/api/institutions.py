@@ -32,20 +32,26 @@ def _detail(session: DbSession, actor: CurrentActor, institution_id: uuid.UUID) 
     d = get_institution(session, actor, institution_id)
     base = InstitutionOut.of(d.institution).model_dump()
     return InstitutionDetailOut(
-        **base, catchment=[r.code for r in d.catchment], supervised_ids=[s.id for s in d.supervised],
+        **base,
+        catchment=[r.code for r in d.catchment],
+        supervised_ids=[s.id for s in d.supervised],
         staff_count=d.staff_count,
     )
 
 
 @router.get("", response_model=PageOut[InstitutionOut], summary="Institutions the caller may see")
 def list_(
-    session: DbSession, actor: CurrentActor, paging: Paging,
+    session: DbSession,
+    actor: CurrentActor,
+    paging: Paging,
     q: Annotated[str | None, Query(max_length=100, description="Name contains, or code starts with")] = None,
     type: InstitutionType | None = None,
     status: Annotated[str | None, Query(pattern="^(active|merged|closed)$")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,12}$", description="Region code prefix")] = None,
 ) -> PageOut[InstitutionOut]:
-    page = list_institutions(session, actor, page=paging, query=q, type=type.value if type else None, status=status, region_code=region)
+    page = list_institutions(
+        session, actor, page=paging, query=q, type=type.value if type else None, status=status, region_code=region
+    )
     return PageOut(items=[InstitutionOut.of(i) for i in page.items], total=page.total, page=page.page, size=page.size)
 
 
@@ -61,12 +67,16 @@ def read(institution_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> 
 
 
 @router.patch("/{institution_id}", response_model=InstitutionDetailOut, summary="Change an institution")
-def patch(institution_id: uuid.UUID, body: InstitutionUpdate, session: DbSession, actor: CurrentActor) -> InstitutionDetailOut:
+def patch(
+    institution_id: uuid.UUID, body: InstitutionUpdate, session: DbSession, actor: CurrentActor
+) -> InstitutionDetailOut:
     update_institution(session, actor, institution_id, body)
     return _detail(session, actor, institution_id)
 
 
 @router.post("/{institution_id}/close", response_model=InstitutionDetailOut, summary="Close or merge into a successor")
-def close(institution_id: uuid.UUID, body: InstitutionClosure, session: DbSession, actor: CurrentActor) -> InstitutionDetailOut:
+def close(
+    institution_id: uuid.UUID, body: InstitutionClosure, session: DbSession, actor: CurrentActor
+) -> InstitutionDetailOut:
     close_institution(session, actor, institution_id, body)
     return _detail(session, actor, institution_id)

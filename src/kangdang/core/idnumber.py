@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from kangdang.core.clock import today_local
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -49,7 +51,7 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise IdNumberError("身份证号中的出生日期不存在") from None
-    if birth > (today or date.today()) or birth.year < 1880:
+    if birth > (today or today_local()) or birth.year < 1880:
         raise IdNumberError("身份证号中的出生日期不合理")
     if check_character(value[:17]) != value[17]:
         raise IdNumberError("身份证号校验位不正确，请核对")

@@ -35,9 +35,7 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
 
 def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> sessionmaker[Session]:
     """Sessions carry the settings in ``session.info`` so services can reach them without globals."""
-    return sessionmaker(
-        bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs
-    )
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs)
 
 
 def settings_of(session: Session) -> Settings:

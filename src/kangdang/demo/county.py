@@ -35,6 +35,17 @@ CENTRAL_TOWNSHIPS = {"330521102", "330521115"}  # 新市镇, 莫干山镇: 中�
 TOWNSHIP_A = "330521102"  # 新市镇 — the demo township of the township accounts
 TOWNSHIP_B = "330521115"  # 莫干山镇 — a second township for scope comparisons
 STAFF_SINCE = date(2020, 1, 1)
+# login, role, where: the bureau, the township-A centre, a village office of township A or of township B.
+DEMO_ACCOUNTS = (
+    ("admin", Role.SYSTEM_ADMIN, "bureau"),
+    ("xianju", Role.COUNTY_MANAGER, "bureau"),
+    ("ducha", Role.COUNTY_INSPECTOR, "bureau"),
+    ("jigou", Role.INSTITUTION_ADMIN, "centre_a"),
+    ("dangan", Role.RECORDS_MANAGER, "centre_a"),
+    ("yisheng", Role.TOWNSHIP_DOCTOR, "centre_a"),
+    ("cunyi", Role.VILLAGE_DOCTOR, "village_a"),
+    ("cunyi2", Role.VILLAGE_DOCTOR, "village_b"),
+)
 POPULATION_YEARS = (2025, 2026)
 
 
@@ -71,29 +82,45 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
     county = session.get_one(Region, COUNTY_CODE)
     townships = list(session.scalars(select(Region).where(Region.parent_code == COUNTY_CODE).order_by(Region.code)))
     villages = list(
-        session.scalars(select(Region).where(Region.code.startswith(COUNTY_CODE), Region.level == Level.VILLAGE).order_by(Region.code))
+        session.scalars(
+            select(Region)
+            .where(Region.code.startswith(COUNTY_CODE), Region.level == Level.VILLAGE)
+            .order_by(Region.code)
+        )
     )
 
     note("机构：卫健局、县级医院、卫生院、社区卫生服务中心/站、村卫生室")
     existing = {code: inst for code, inst in ((i.code, i) for i in session.scalars(select(Institution)))}
 
-    def institution(code: str, name: str, type_: InstitutionType, region: str, supervisor: Institution | None,
-                    catchment: list[str]) -> Institution:
+    def institution(
+        code: str, name: str, type_: InstitutionType, region: str, supervisor: Institution | None, catchment: list[str]
+    ) -> Institution:
         if code in existing:
             return existing[code]
         created = create_institution(
-            session, actor,
-            InstitutionCreate(code=code, name=name, type=type_, region_code=region,
-                              supervisor_id=supervisor.id if supervisor else None, catchment=catchment),
+            session,
+            actor,
+            InstitutionCreate(
+                code=code,
+                name=name,
+                type=type_,
+                region_code=region,
+                supervisor_id=supervisor.id if supervisor else None,
+                catchment=catchment,
+            ),
         )
         existing[code] = created
         summary.institutions_created += 1
         return created
 
-    bureau = institution(f"{COUNTY_CODE}-01", f"{county.name}卫生健康局", InstitutionType.HEALTH_ADMIN, COUNTY_CODE, None, [])
+    bureau = institution(
+        f"{COUNTY_CODE}-01", f"{county.name}卫生健康局", InstitutionType.HEALTH_ADMIN, COUNTY_CODE, None, []
+    )
     institution(f"{COUNTY_CODE}-02", f"{county.name}人民医院", InstitutionType.COUNTY_HOSPITAL, COUNTY_CODE, bureau, [])
     institution(f"{COUNTY_CODE}-03", f"{county.name}疾病预防控制中心", InstitutionType.CDC, COUNTY_CODE, bureau, [])
-    institution(f"{COUNTY_CODE}-04", f"{county.name}妇幼保健院", InstitutionType.MATERNAL_CHILD, COUNTY_CODE, bureau, [])
+    institution(
+        f"{COUNTY_CODE}-04", f"{county.name}妇幼保健院", InstitutionType.MATERNAL_CHILD, COUNTY_CODE, bureau, []
+    )
 
     centres: dict[str, Institution] = {}
     local_offices: list[tuple[Institution, Institution]] = []  # (office, its centre)
@@ -106,8 +133,9 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
             centre_type, centre_name = InstitutionType.TOWNSHIP_CENTRAL, f"{township.name}中心卫生院"
         else:
             centre_type, centre_name = InstitutionType.TOWNSHIP_GENERAL, f"{township.name}卫生院"
-        centre = institution(f"{township.code}-01", centre_name, centre_type, township.code, bureau,
-                             [v.code for v in units])
+        centre = institution(
+            f"{township.code}-01", centre_name, centre_type, township.code, bureau, [v.code for v in units]
+        )
         centres[township.code] = centre
         for unit in units:
             short = unit.name.removesuffix("村委会").removesuffix("居委会")
@@ -128,10 +156,19 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         if cipher.blind_index(person.id_number) in known:
             return None
         practitioner = create_practitioner(
-            session, actor,
-            PractitionerCreate(name=person.name, id_number=person.id_number, sex=person.sex, phone=person.phone,  # type: ignore[arg-type]
-                               qualification=qualification, institution_id=inst.id, role=role, valid_from=STAFF_SINCE,
-                               licence_no=licence if qualification is not Qualification.MANAGER else None),
+            session,
+            actor,
+            PractitionerCreate(
+                name=person.name,
+                id_number=person.id_number,
+                sex=person.sex,
+                phone=person.phone,
+                qualification=qualification,
+                institution_id=inst.id,
+                role=role,
+                valid_from=STAFF_SINCE,
+                licence_no=licence if qualification is not Qualification.MANAGER else None,
+            ),
         )
         known.add(practitioner.id_number_index)
         summary.practitioners_created += 1
@@ -143,7 +180,10 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         first_staff.setdefault(key, practitioner_id)
 
     remember((bureau.code, Role.COUNTY_MANAGER), staff(bureau, Role.COUNTY_MANAGER, Qualification.MANAGER, COUNTY_CODE))
-    remember((bureau.code, Role.COUNTY_INSPECTOR), staff(bureau, Role.COUNTY_INSPECTOR, Qualification.PUBLIC_HEALTH, COUNTY_CODE))
+    remember(
+        (bureau.code, Role.COUNTY_INSPECTOR),
+        staff(bureau, Role.COUNTY_INSPECTOR, Qualification.PUBLIC_HEALTH, COUNTY_CODE),
+    )
     remember((bureau.code, Role.SYSTEM_ADMIN), staff(bureau, Role.SYSTEM_ADMIN, Qualification.MANAGER, COUNTY_CODE))
     for centre in centres.values():
         for role, qualification in (
@@ -154,35 +194,43 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         ):
             remember((centre.code, role), staff(centre, role, qualification, COUNTY_CODE))
     for office, _centre in local_offices:
-        qualification = Qualification.RURAL_DOCTOR if office.type == InstitutionType.VILLAGE_OFFICE else Qualification.ASSISTANT_PHYSICIAN
+        qualification = (
+            Qualification.RURAL_DOCTOR
+            if office.type == InstitutionType.VILLAGE_OFFICE
+            else Qualification.ASSISTANT_PHYSICIAN
+        )
         remember((office.code, Role.VILLAGE_DOCTOR), staff(office, Role.VILLAGE_DOCTOR, qualification, COUNTY_CODE))
 
     note("人口数")
     population_rng = random.Random(2026)
     for village in villages:
-        base = population_rng.randrange(3000, 9000) if village.area_type == "urban" else population_rng.randrange(1200, 4200)
+        base = (
+            population_rng.randrange(3000, 9000)
+            if village.area_type == "urban"
+            else population_rng.randrange(1200, 4200)
+        )
         for offset, year in enumerate(POPULATION_YEARS):
             resident = int(base * (1 + 0.01 * offset))
-            set_population(session, actor, region_code=village.code, year=year, resident_population=resident,
-                           registered_population=int(resident * population_rng.uniform(0.8, 1.05)),
-                           aged_0_6=int(resident * 0.06), aged_65_plus=int(resident * 0.19),
-                           source="演示数据", only_if_missing=True)
+            set_population(
+                session,
+                actor,
+                region_code=village.code,
+                year=year,
+                resident_population=resident,
+                registered_population=int(resident * population_rng.uniform(0.8, 1.05)),
+                aged_0_6=int(resident * 0.06),
+                aged_65_plus=int(resident * 0.19),
+                source="演示数据",
+                only_if_missing=True,
+            )
 
     note("演示账号")
     village_a = _first_office(local_offices, TOWNSHIP_A, InstitutionType.VILLAGE_OFFICE)
     village_b = _first_office(local_offices, TOWNSHIP_B, InstitutionType.VILLAGE_OFFICE)
     centre_a = centres[TOWNSHIP_A]
-    accounts = [
-        ("admin", bureau, Role.SYSTEM_ADMIN),
-        ("xianju", bureau, Role.COUNTY_MANAGER),
-        ("ducha", bureau, Role.COUNTY_INSPECTOR),
-        ("jigou", centre_a, Role.INSTITUTION_ADMIN),
-        ("dangan", centre_a, Role.RECORDS_MANAGER),
-        ("yisheng", centre_a, Role.TOWNSHIP_DOCTOR),
-        ("cunyi", village_a, Role.VILLAGE_DOCTOR),
-        ("cunyi2", village_b, Role.VILLAGE_DOCTOR),
-    ]
-    for login, inst, role in accounts:
+    places = {"bureau": bureau, "centre_a": centre_a, "village_a": village_a, "village_b": village_b}
+    for login, role, place in DEMO_ACCOUNTS:
+        inst = places[place]
         summary.logins.append(DemoLogin(login=login, role=role, institution=inst.name))
         if session.scalar(select(User.id).where(User.login == login)) is not None:
             continue
@@ -207,17 +255,18 @@ def _member_of(session: Session, institution: Institution, role: Role) -> uuid.U
     ).first()  # type: ignore[return-value]
 
 
-DEMO_ACCOUNTS = (
-    ("admin", Role.SYSTEM_ADMIN, "德清县卫生健康局"),
-    ("xianju", Role.COUNTY_MANAGER, "德清县卫生健康局"),
-    ("ducha", Role.COUNTY_INSPECTOR, "德清县卫生健康局"),
-    ("jigou", Role.INSTITUTION_ADMIN, "新市镇中心卫生院"),
-    ("dangan", Role.RECORDS_MANAGER, "新市镇中心卫生院"),
-    ("yisheng", Role.TOWNSHIP_DOCTOR, "新市镇中心卫生院"),
-    ("cunyi", Role.VILLAGE_DOCTOR, "新市镇的第一个村卫生室"),
-    ("cunyi2", Role.VILLAGE_DOCTOR, "莫干山镇的第一个村卫生室"),
-)
+def demo_logins(session: Session) -> list[DemoLogin]:
+    """The demo accounts as they stand in the database, with the institution each works in."""
+    from kangdang.institutions.models import Membership
 
-
-def demo_logins() -> list[DemoLogin]:
-    return [DemoLogin(login=login, role=role, institution=where) for login, role, where in DEMO_ACCOUNTS]
+    logins = []
+    for login, role, _place in DEMO_ACCOUNTS:
+        name = session.scalar(
+            select(Institution.name)
+            .join(Membership, Membership.institution_id == Institution.id)
+            .join(User, User.practitioner_id == Membership.practitioner_id)
+            .where(User.login == login, Membership.role == role.value)
+        )
+        if name is not None:
+            logins.append(DemoLogin(login=login, role=role, institution=name))
+    return logins

@@ -9,7 +9,11 @@ from datetime import date, timedelta
 from kangdang.core.idnumber import check_character
 
 # Frequent surnames (by population share, most common first) and given-name characters.
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾韦夏付方邹熊白孟秦邱侯江尹薛闫段雷黎史龙陶贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
+    "杜叶程魏苏吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾韦夏付方邹熊白孟秦邱侯江尹薛闫段雷黎"
+    "史龙陶贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲婷雪琳颖慧莉倩洁梅晶琴红英萍兰丹月华秀佳宁"
 

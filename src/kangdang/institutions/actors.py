@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kangdang.access.actor import Actor, ActorMembership, Scope
 from kangdang.access.models import User
@@ -15,9 +15,11 @@ from kangdang.core.clock import today_local
 from kangdang.institutions.models import Catchment, Institution, Membership, Practitioner
 
 
-def current(column_from: object, column_to: object, on: date) -> object:
+def current(
+    column_from: InstrumentedAttribute[date], column_to: InstrumentedAttribute[date | None], on: date
+) -> ColumnElement[bool]:
     """A validity window that includes ``on``."""
-    return (column_from <= on) & or_(column_to.is_(None), column_to >= on)  # type: ignore[operator,attr-defined]
+    return and_(column_from <= on, or_(column_to.is_(None), column_to >= on))
 
 
 def load_actor(
@@ -59,7 +61,9 @@ def _scope(session: Session, memberships: list[tuple[Role, Institution]], today:
     if not own:
         return Scope(region_prefixes=tuple(prefixes))
     supervised = set(
-        session.scalars(select(Institution.id).where(Institution.supervisor_id.in_(own), Institution.status == "active"))
+        session.scalars(
+            select(Institution.id).where(Institution.supervisor_id.in_(own), Institution.status == "active")
+        )
     )
     supervisors = {
         inst.supervisor_id for role, inst in memberships if not role.is_county_role and inst.supervisor_id is not None

@@ -90,6 +90,4 @@ class Membership(IdMixin, Base):
     practitioner: Mapped[Practitioner] = relationship(back_populates="memberships", lazy="raise")
     institution: Mapped[Institution] = relationship(lazy="raise")
 
-    __table_args__ = (
-        UniqueConstraint("practitioner_id", "institution_id", "role", "valid_from"),
-    )
+    __table_args__ = (UniqueConstraint("practitioner_id", "institution_id", "role", "valid_from"),)

@@ -46,13 +46,17 @@ def my_workplaces(session: Session, actor: Actor, *, year: int | None = None) ->
     for institution_id, region in catchment_rows:
         villages[institution_id].append(region)
     codes = [r.code for _i, r in catchment_rows]
-    population = dict(
-        session.execute(
-            select(RegionPopulation.region_code, RegionPopulation.resident_population).where(
-                RegionPopulation.region_code.in_(codes), RegionPopulation.year == year
-            )
-        ).all()
-    ) if codes else {}
+    population = (
+        dict(
+            session.execute(
+                select(RegionPopulation.region_code, RegionPopulation.resident_population).where(
+                    RegionPopulation.region_code.in_(codes), RegionPopulation.year == year
+                )
+            ).all()
+        )
+        if codes
+        else {}
+    )
     staff = dict(
         session.execute(
             select(Membership.institution_id, func.count(func.distinct(Membership.practitioner_id)))
@@ -117,9 +121,7 @@ def county_overview(session: Session, actor: Actor, county_code: str, *, year: i
     """Per township of a county: villages, institutions, staff and population — a handful of grouped queries."""
     today = today_local()
     year = year or today.year
-    townships = list(
-        session.scalars(select(Region).where(Region.parent_code == county_code).order_by(Region.code))
-    )
+    townships = list(session.scalars(select(Region).where(Region.parent_code == county_code).order_by(Region.code)))
     lines = {t.code: TownshipLine(region=t) for t in townships}
     township = func.substr(Region.code, 1, 9)
     for code, total, urban in session.execute(
@@ -139,8 +141,14 @@ def county_overview(session: Session, actor: Actor, county_code: str, *, year: i
             lines[code].population = int(population)
     inst_township = func.substr(Institution.region_code, 1, 9)
     for code, total, offices in session.execute(
-        select(inst_township, func.count(), func.sum(case((Institution.type.in_(("village_office", "community_station")), 1), else_=0)))
-        .where(Institution.region_code.startswith(county_code), Institution.status == "active", visible_institutions(actor))
+        select(
+            inst_township,
+            func.count(),
+            func.sum(case((Institution.type.in_(("village_office", "community_station")), 1), else_=0)),
+        )
+        .where(
+            Institution.region_code.startswith(county_code), Institution.status == "active", visible_institutions(actor)
+        )
         .group_by(inst_township)
     ):
         if code in lines:

@@ -21,7 +21,6 @@ from kangdang.institutions.schemas import InstitutionClosure, InstitutionCreate,
 from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
 
-
 # --- scope ---------------------------------------------------------------------------------------------
 
 
@@ -62,7 +61,9 @@ def _roles_for(action: Action) -> frozenset[Role]:
 
 
 def _get_visible(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
-    institution = session.scalar(select(Institution).where(Institution.id == institution_id, visible_institutions(actor)))
+    institution = session.scalar(
+        select(Institution).where(Institution.id == institution_id, visible_institutions(actor))
+    )
     if institution is None:
         raise NotFound("未找到该机构，或您无权查看")
     return institution
@@ -96,7 +97,11 @@ def list_institutions(
     stmt: Select = select(Institution).where(visible_institutions(actor)).order_by(Institution.code)
     if query:
         needle = query.strip()
-        stmt = stmt.where(or_(Institution.name.contains(needle, autoescape=True), Institution.code.startswith(needle, autoescape=True)))
+        stmt = stmt.where(
+            or_(
+                Institution.name.contains(needle, autoescape=True), Institution.code.startswith(needle, autoescape=True)
+            )
+        )
     if type:
         stmt = stmt.where(Institution.type == type)
     if status:
@@ -127,7 +132,9 @@ def get_institution(session: Session, actor: Actor, institution_id: uuid.UUID) -
     related = {
         i.id: i
         for i in session.scalars(
-            select(Institution).where(Institution.id.in_([x for x in (institution.supervisor_id, institution.successor_id) if x]))
+            select(Institution).where(
+                Institution.id.in_([x for x in (institution.supervisor_id, institution.successor_id) if x])
+            )
         )
     }
     catchment = list(
@@ -151,7 +158,9 @@ def get_institution(session: Session, actor: Actor, institution_id: uuid.UUID) -
         )
     )
     managed = session.scalar(
-        select(Institution.id).where(Institution.id == institution.id, managed_institutions(actor, Action.INSTITUTION_EDIT))
+        select(Institution.id).where(
+            Institution.id == institution.id, managed_institutions(actor, Action.INSTITUTION_EDIT)
+        )
     )
     return InstitutionDetail(
         institution=institution,
@@ -200,14 +209,20 @@ def create_institution(session: Session, actor: Actor, data: InstitutionCreate) 
     session.flush()
     _set_catchment(session, institution, villages, today_local())
     record_event(
-        session, actor, "institution.create", subject_type="institution", subject_id=institution.id,
+        session,
+        actor,
+        "institution.create",
+        subject_type="institution",
+        subject_id=institution.id,
         details=data.model_dump(mode="json"),
     )
     session.flush()
     return institution
 
 
-def update_institution(session: Session, actor: Actor, institution_id: uuid.UUID, data: InstitutionUpdate) -> Institution:
+def update_institution(
+    session: Session, actor: Actor, institution_id: uuid.UUID, data: InstitutionUpdate
+) -> Institution:
     institution = _require_managed(session, actor, institution_id, Action.INSTITUTION_EDIT)
     if institution.status != "active":
         raise InvalidInput("已合并或撤销的机构不能修改")
@@ -229,14 +244,20 @@ def update_institution(session: Session, actor: Actor, institution_id: uuid.UUID
     if villages is not None:
         _set_catchment(session, institution, villages, today_local())
     record_event(
-        session, actor, "institution.update", subject_type="institution", subject_id=institution.id,
+        session,
+        actor,
+        "institution.update",
+        subject_type="institution",
+        subject_id=institution.id,
         details={"before": before, "after": changes},
     )
     session.flush()
     return institution
 
 
-def close_institution(session: Session, actor: Actor, institution_id: uuid.UUID, data: InstitutionClosure) -> Institution:
+def close_institution(
+    session: Session, actor: Actor, institution_id: uuid.UUID, data: InstitutionClosure
+) -> Institution:
     """Merge or close an institution: its catchment, supervised institutions and records pass to the successor.
 
     Memberships at the closed institution end the day before the closing date.
@@ -248,7 +269,9 @@ def close_institution(session: Session, actor: Actor, institution_id: uuid.UUID,
         errors.add("status", "该机构已合并或撤销")
     if data.successor_id == institution.id:
         errors.add("successor_id", "承接机构不能是该机构本身")
-    successor = session.scalar(select(Institution).where(Institution.id == data.successor_id, visible_institutions(actor)))
+    successor = session.scalar(
+        select(Institution).where(Institution.id == data.successor_id, visible_institutions(actor))
+    )
     if successor is None:
         errors.add("successor_id", "承接机构不存在")
     elif successor.status != "active":
@@ -264,16 +287,21 @@ def close_institution(session: Session, actor: Actor, institution_id: uuid.UUID,
     session.execute(
         update(Institution).where(Institution.supervisor_id == institution.id).values(supervisor_id=successor.id)
     )
-    ended = session.execute(
-        update(Membership)
-        .where(Membership.institution_id == institution.id, Membership.valid_to.is_(None))
-        .values(valid_to=data.closed_on - timedelta(days=1))
-    ).rowcount
+    ending = Membership.institution_id == institution.id, Membership.valid_to.is_(None)
+    ended = len(session.scalars(select(Membership.id).where(*ending)).all())
+    session.execute(update(Membership).where(*ending).values(valid_to=data.closed_on - timedelta(days=1)))
     record_event(
-        session, actor, f"institution.{data.status}", subject_type="institution", subject_id=institution.id,
+        session,
+        actor,
+        f"institution.{data.status}",
+        subject_type="institution",
+        subject_id=institution.id,
         details={
-            "successor_id": successor.id, "closed_on": data.closed_on, "reason": data.reason,
-            "catchment_moved": moved, "memberships_ended": ended,
+            "successor_id": successor.id,
+            "closed_on": data.closed_on,
+            "reason": data.reason,
+            "catchment_moved": moved,
+            "memberships_ended": ended,
         },
     )
     session.flush()
@@ -312,8 +340,7 @@ def _check_catchment(session: Session, actor: Actor, codes: list[str], errors: E
     if not wanted:
         return []
     found = {
-        code: level
-        for code, level in session.execute(select(Region.code, Region.level).where(Region.code.in_(wanted)))
+        code: level for code, level in session.execute(select(Region.code, Region.level).where(Region.code.in_(wanted)))
     }
     for code in wanted:
         if code not in found:

@@ -69,9 +69,7 @@ def level_from_filename(name: str) -> Level | None:
     return FILE_LEVELS.get(stem)
 
 
-def parse_division_file(
-    source: DivisionFile, *, within: str | None = None
-) -> tuple[list[RegionRow], list[FieldError]]:
+def parse_division_file(source: DivisionFile, *, within: str | None = None) -> tuple[list[RegionRow], list[FieldError]]:
     """Rows of one division file (only codes under ``within`` when given), and every row's problems."""
     reader = csv.DictReader(io.StringIO(source.text))
     rows: list[RegionRow] = []

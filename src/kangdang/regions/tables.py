@@ -95,7 +95,9 @@ def parse_population_table(filename: str, content: bytes) -> tuple[list[Populati
                 values[key] = None
                 continue
             try:
-                values[key] = int(float(raw)) if raw.replace(".", "", 1).isdigit() and float(raw).is_integer() else int(raw)
+                values[key] = (
+                    int(float(raw)) if raw.replace(".", "", 1).isdigit() and float(raw).is_integer() else int(raw)
+                )
             except ValueError:
                 row_errors.append(FieldError(key, f"第 {number} 行：{LABELS[key]}“{raw}”不是整数", number))
         code = cells.get("region_code", "")
@@ -107,11 +109,13 @@ def parse_population_table(filename: str, content: bytes) -> tuple[list[Populati
         row = PopulationRow(row=number, region_code=code, **values)  # type: ignore[arg-type]
         problems = row.problems()
         errors.extend(FieldError(p.field, f"第 {number} 行：{p.message}", number) for p in problems)
-        key = (row.region_code, row.year)
-        if key in seen:
-            errors.append(FieldError("region_code", f"第 {number} 行：与第 {seen[key]} 行重复（同一区划同一年份）", number))
+        identity = (row.region_code, row.year)
+        if identity in seen:
+            errors.append(
+                FieldError("region_code", f"第 {number} 行：与第 {seen[identity]} 行重复（同一区划同一年份）", number)
+            )
         elif not problems:
-            seen[key] = number
+            seen[identity] = number
             rows.append(row)
     return rows, errors
 
@@ -134,7 +138,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list[object]]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
+    except Exception as exc:
         raise ValueError("无法读取 Excel 文件，请确认是 .xlsx 格式") from exc
     sheet = workbook.worksheets[0]
     for values in sheet.iter_rows(values_only=True):

@@ -59,7 +59,8 @@ def login_submit(
 ) -> Response:
     if not username.strip() or not password:
         return render(
-            request, "account/login.html",
+            request,
+            "account/login.html",
             {"next": _safe_next(next), "values": {"username": username}, "error": "请输入用户名和密码"},
             status_code=400,
         )
@@ -67,15 +68,21 @@ def login_submit(
     if outcome.error is not None:
         # Render (not raise) so the failure count and the audit event are committed with the request.
         return render(
-            request, "account/login.html",
+            request,
+            "account/login.html",
             {"next": _safe_next(next), "values": {"username": username}, "error": outcome.error.message},
             status_code=outcome.error.status_code,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     settings = request.app.state.settings
     response.set_cookie(
-        SESSION_COOKIE, outcome.token or "", httponly=True, samesite="lax", secure=settings.cookie_secure,
-        max_age=settings.session_hours * 3600, path="/",
+        SESSION_COOKIE,
+        outcome.token or "",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_hours * 3600,
+        path="/",
     )
     _set_csrf_cookie(request, response, new_csrf_cookie_value())
     return response
@@ -112,5 +119,10 @@ def password_submit(
         except InvalidInput as error:
             errors = errors_of(error)
     if errors:
-        return render(request, "account/password.html", {"errors": errors, "done": False, "page_title": "修改密码"}, status_code=422)
+        return render(
+            request,
+            "account/password.html",
+            {"errors": errors, "done": False, "page_title": "修改密码"},
+            status_code=422,
+        )
     return render(request, "account/password.html", {"errors": {}, "done": True, "page_title": "修改密码"})

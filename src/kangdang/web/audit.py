@@ -40,7 +40,14 @@ ACTION_LABELS = {
 @router.get("/audit")
 def audit_page(request: Request, session: DbSession, actor: CurrentActor, action: str = "", page: int = 1) -> Response:
     result = list_audit_events(session, actor, page=PageRequest(page=page, size=50), action_prefix=action or None)
-    return render(request, "audit/list.html", {
-        "page_title": "审计日志", "page": result, "action": action, "action_labels": ACTION_LABELS,
-        "base_url": f"/audit?action={action}" if action else "/audit",
-    })
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "page_title": "审计日志",
+            "page": result,
+            "action": action,
+            "action_labels": ACTION_LABELS,
+            "base_url": f"/audit?action={action}" if action else "/audit",
+        },
+    )

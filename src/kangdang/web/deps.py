@@ -28,7 +28,7 @@ CSRF_HEADER = "x-csrf-token"
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels.GLOBALS)
-templates.env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": (to_local(value).strftime(fmt) if value else "")  # type: ignore[union-attr]
+templates.env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""  # type: ignore[union-attr]
 
 
 class LoginRequired(Exception):
@@ -104,7 +104,9 @@ def login_url(next_url: str) -> str:
     return f"/login?next={quote(next_url, safe='')}"
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> Response:
     actor: Actor | None = getattr(request.state, "actor", None)
     base: dict[str, Any] = {
         "actor": actor,

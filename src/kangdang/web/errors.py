@@ -42,7 +42,9 @@ def web_error_response(request: Request, exc: Exception) -> Response:
 
 def _page(request: Request, status: int, message: str, details: list[str] | None = None) -> Response:
     template = "errors/fragment.html" if request.headers.get("hx-request") == "true" else "errors/error.html"
-    response = render(request, template, {"status": status, "message": message, "details": details or []}, status_code=status)
+    response = render(
+        request, template, {"status": status, "message": message, "details": details or []}, status_code=status
+    )
     if request.headers.get("hx-request") == "true":
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -38,7 +40,7 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
         return render(request, "home/no_role.html", context)
     counties = [p for p in actor.scope.region_prefixes if len(p) == 6]
     if actor.scope.everything:
-        counties = sorted({m.institution_id and _county_of(session, m.institution_id) for m in actor.memberships} - {None})  # type: ignore[arg-type]
+        counties = sorted({c for m in actor.memberships if (c := _county_of(session, m.institution_id))})
     if counties:
         context["counties"] = [(session.get(Region, code), county_overview(session, actor, code)) for code in counties]
     context["workplaces"] = [w for w in my_workplaces(session, actor) if not counties]
@@ -56,7 +58,7 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     return render(request, "home/index.html", context)
 
 
-def _county_of(session: DbSession, institution_id: object) -> str | None:
+def _county_of(session: DbSession, institution_id: uuid.UUID) -> str | None:
     from kangdang.institutions.models import Institution
 
     institution = session.get(Institution, institution_id)

@@ -35,26 +35,49 @@ STATUS_OPTIONS = list(STATUS_LABELS.items())
 
 @router.get("")
 def institutions_page(
-    request: Request, session: DbSession, actor: CurrentActor,
-    q: str = "", type: str = "", status: str = "", region: str = "", page: int = 1,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    q: str = "",
+    type: str = "",
+    status: str = "",
+    region: str = "",
+    page: int = 1,
 ) -> Response:
     result = list_institutions(
-        session, actor, page=PageRequest(page=page, size=50), query=q or None, type=type or None,
-        status=status or None, region_code=region or None,
+        session,
+        actor,
+        page=PageRequest(page=page, size=50),
+        query=q or None,
+        type=type or None,
+        status=status or None,
+        region_code=region or None,
     )
     query = "&".join(f"{k}={v}" for k, v in (("q", q), ("type", type), ("status", status), ("region", region)) if v)
-    return render(request, "institutions/list.html", {
-        "page_title": "机构", "page": result, "filters": {"q": q, "type": type, "status": status, "region": region},
-        "type_options": TYPE_OPTIONS, "status_options": STATUS_OPTIONS, "base_url": "/institutions?" + query,
-        "staff_counts": institution_staff_counts(session, [i.id for i in result.items]),
-        "can_create": actor.can(Action.INSTITUTION_CREATE),
-    })
+    return render(
+        request,
+        "institutions/list.html",
+        {
+            "page_title": "机构",
+            "page": result,
+            "filters": {"q": q, "type": type, "status": status, "region": region},
+            "type_options": TYPE_OPTIONS,
+            "status_options": STATUS_OPTIONS,
+            "base_url": "/institutions?" + query,
+            "staff_counts": institution_staff_counts(session, [i.id for i in result.items]),
+            "can_create": actor.can(Action.INSTITUTION_CREATE),
+        },
+    )
 
 
-def _form_context(session: DbSession, actor: CurrentActor, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _form_context(
+    session: DbSession, actor: CurrentActor, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
     regions = region_choices(session, actor, min_level=Level.COUNTY)
     return {
-        "values": values, "errors": errors, "type_options": TYPE_OPTIONS,
+        "values": values,
+        "errors": errors,
+        "type_options": TYPE_OPTIONS,
         "region_options": [(r.code, f"{r.code} {r.name}") for r in regions if r.level < Level.VILLAGE]
         + [(r.code, f"{r.code} {r.name}") for r in regions if r.level == Level.VILLAGE],
         "village_groups": _village_groups(regions),
@@ -91,39 +114,69 @@ async def create_institution_submit(request: Request, session: DbSession, actor:
             session.rollback()
             errors = errors_of(error)
     context = _form_context(session, actor, values, errors or {"__message__": "机构未保存"})
-    return render(request, "institutions/form.html", context | {"page_title": "新建机构", "mode": "create"}, status_code=422)
+    return render(
+        request, "institutions/form.html", context | {"page_title": "新建机构", "mode": "create"}, status_code=422
+    )
 
 
 @router.get("/{institution_id}")
-def institution_page(request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID, saved: int = 0) -> Response:
+def institution_page(
+    request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID, saved: int = 0
+) -> Response:
     detail = get_institution(session, actor, institution_id)
-    successors = [(str(i.id), f"{i.code} {i.name}") for i in institution_choices(session, actor) if i.id != institution_id]
-    return render(request, "institutions/detail.html", {
-        "page_title": detail.institution.name, "d": detail, "saved": saved,
-        "successor_options": successors, "closure_values": {}, "closure_errors": {},
-    })
+    successors = [
+        (str(i.id), f"{i.code} {i.name}") for i in institution_choices(session, actor) if i.id != institution_id
+    ]
+    return render(
+        request,
+        "institutions/detail.html",
+        {
+            "page_title": detail.institution.name,
+            "d": detail,
+            "saved": saved,
+            "successor_options": successors,
+            "closure_values": {},
+            "closure_errors": {},
+        },
+    )
 
 
 @router.get("/{institution_id}/edit")
-def edit_institution_page(request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID) -> Response:
+def edit_institution_page(
+    request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID
+) -> Response:
     detail = get_institution(session, actor, institution_id)
     if not detail.can_edit:
         actor.require(Action.INSTITUTION_CREATE)  # raises: only managers edit
     i = detail.institution
     values = {
-        "code": i.code, "name": i.name, "type": i.type, "region_code": i.region_code,
-        "supervisor_id": str(i.supervisor_id or ""), "address": i.address or "", "phone": i.phone or "",
+        "code": i.code,
+        "name": i.name,
+        "type": i.type,
+        "region_code": i.region_code,
+        "supervisor_id": str(i.supervisor_id or ""),
+        "address": i.address or "",
+        "phone": i.phone or "",
         "catchment": [r.code for r in detail.catchment],
     }
     context = _form_context(session, actor, values, {})
-    return render(request, "institutions/form.html", context | {
-        "page_title": f"修改机构：{i.name}", "mode": "edit", "institution": i,
-        "county_level": actor.can(Action.INSTITUTION_CREATE),
-    })
+    return render(
+        request,
+        "institutions/form.html",
+        context
+        | {
+            "page_title": f"修改机构：{i.name}",
+            "mode": "edit",
+            "institution": i,
+            "county_level": actor.can(Action.INSTITUTION_CREATE),
+        },
+    )
 
 
 @router.post("/{institution_id}/edit", dependencies=[CsrfChecked])
-async def edit_institution_submit(request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID) -> Response:
+async def edit_institution_submit(
+    request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID
+) -> Response:
     detail = get_institution(session, actor, institution_id)
     county_level = actor.can(Action.INSTITUTION_CREATE)
     values = form_values(await request.form(), lists=("catchment",))
@@ -138,14 +191,24 @@ async def edit_institution_submit(request: Request, session: DbSession, actor: C
             errors = errors_of(error)
     values |= {"code": detail.institution.code, "region_code": detail.institution.region_code}
     context = _form_context(session, actor, values, errors)
-    return render(request, "institutions/form.html", context | {
-        "page_title": f"修改机构：{detail.institution.name}", "mode": "edit", "institution": detail.institution,
-        "county_level": county_level,
-    }, status_code=422)
+    return render(
+        request,
+        "institutions/form.html",
+        context
+        | {
+            "page_title": f"修改机构：{detail.institution.name}",
+            "mode": "edit",
+            "institution": detail.institution,
+            "county_level": county_level,
+        },
+        status_code=422,
+    )
 
 
 @router.post("/{institution_id}/close", dependencies=[CsrfChecked])
-async def close_institution_submit(request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID) -> Response:
+async def close_institution_submit(
+    request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID
+) -> Response:
     values = form_values(await request.form())
     data, errors = parse(InstitutionClosure, values)
     if data is not None:
@@ -156,8 +219,19 @@ async def close_institution_submit(request: Request, session: DbSession, actor: 
             session.rollback()
             errors = errors_of(error)
     detail = get_institution(session, actor, institution_id)
-    successors = [(str(i.id), f"{i.code} {i.name}") for i in institution_choices(session, actor) if i.id != institution_id]
-    return render(request, "institutions/detail.html", {
-        "page_title": detail.institution.name, "d": detail, "saved": 0, "successor_options": successors,
-        "closure_values": values, "closure_errors": errors or {"__message__": "机构未撤销"},
-    }, status_code=422)
+    successors = [
+        (str(i.id), f"{i.code} {i.name}") for i in institution_choices(session, actor) if i.id != institution_id
+    ]
+    return render(
+        request,
+        "institutions/detail.html",
+        {
+            "page_title": detail.institution.name,
+            "d": detail,
+            "saved": 0,
+            "successor_options": successors,
+            "closure_values": values,
+            "closure_errors": errors or {"__message__": "机构未撤销"},
+        },
+        status_code=422,
+    )

@@ -24,6 +24,4 @@ def navigation(actor: Actor, path: str) -> list[NavItem]:
     items.append(("人员", "/staff"))
     if actor.can(Action.AUDIT_VIEW):
         items.append(("审计日志", "/audit"))
-    return [
-        NavItem(label, href, path == href if href == "/" else path.startswith(href)) for label, href in items
-    ]
+    return [NavItem(label, href, path == href if href == "/" else path.startswith(href)) for label, href in items]
