@@ -39,6 +39,8 @@ _MESSAGES: dict[str, str] = {
 
 def chinese_message(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
+    if error.get("input") == "" and kind != "value_error":
+        return _MESSAGES["missing"]  # a blank form field is a missing one, whatever rule it broke
     if kind == "value_error":
         message = str(error.get("msg", ""))
         return message.removeprefix("Value error, ")

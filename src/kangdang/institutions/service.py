@@ -353,7 +353,11 @@ def _check_catchment(session: Session, actor: Actor, codes: list[str], errors: E
 
 
 def _set_catchment(session: Session, institution: Institution, villages: list[str], on: date) -> None:
-    """Make ``villages`` the current catchment, ending rows no longer wanted (history is kept)."""
+    """Make ``villages`` the current catchment, ending rows no longer wanted (history is kept).
+
+    ``valid_to`` is the last day a row applies; a row added and removed on the same day ends the day
+    before it began, which keeps it on file as never in force.
+    """
     rows = list(
         session.scalars(
             select(Catchment).where(Catchment.institution_id == institution.id, Catchment.valid_to.is_(None))
@@ -362,7 +366,7 @@ def _set_catchment(session: Session, institution: Institution, villages: list[st
     keep = set(villages)
     for row in rows:
         if row.region_code not in keep:
-            row.valid_to = on - timedelta(days=1) if row.valid_from < on else row.valid_from
+            row.valid_to = on - timedelta(days=1)
     present = {row.region_code for row in rows}
     for code in villages:
         if code not in present:
@@ -379,7 +383,7 @@ def _move_catchment(session: Session, closing: Institution, successor: Instituti
         )
     )
     for row in rows:
-        row.valid_to = on - timedelta(days=1) if row.valid_from < on else row.valid_from
+        row.valid_to = on - timedelta(days=1)
         if row.region_code not in existing:
             session.add(Catchment(institution_id=successor.id, region_code=row.region_code, valid_from=on))
     return len(rows)
