@@ -13,7 +13,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("KANGDANG_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None):  # noqa: A002 - mirrors CliRunner.invoke
+    def run(*args: str, input: str | None = None):
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return run

@@ -12,8 +12,17 @@ from sqlalchemy.orm import Session
 from kangdang.access.actor import Actor
 from kangdang.access.audit import record_event
 from kangdang.access.roles import Action
-from kangdang.core.errors import FieldError, InvalidInput
-from kangdang.regions.codes import Level
+from kangdang.core.errors import FieldError, InvalidInput, NotFound
+from kangdang.core.pagination import Page, PageRequest, paginate
+from kangdang.regions.codes import (
+    LEVEL_DIGITS,
+    URBAN_RURAL_CLASSES,
+    Level,
+    area_type_of_class,
+    is_valid_class,
+    level_of,
+    parent_of,
+)
 from kangdang.regions.importer import DivisionFile, RegionRow, decode_table_bytes, parse_division_file
 from kangdang.regions.models import Region
 
@@ -83,8 +92,9 @@ def import_regions(
         if row.urban_rural_class is None and old.urban_rural_class and not old.class_is_derived:
             for key in ("urban_rural_class", "area_type", "class_is_derived"):
                 values.pop(key)
-        if (old.name, old.parent_code) != (row.name, row.parent_code) or "urban_rural_class" in values and (
-            old.urban_rural_class != row.urban_rural_class or old.class_is_derived != row.class_is_derived
+        if (old.name, old.parent_code) != (row.name, row.parent_code) or (
+            "urban_rural_class" in values
+            and (old.urban_rural_class != row.urban_rural_class or old.class_is_derived != row.class_is_derived)
         ):
             updates.append(values)
         else:
@@ -136,7 +146,11 @@ def bundled_division_files(county_codes: Iterable[str] = ("330521",)) -> list[Di
     for name in names:
         import gzip
 
-        files.append(DivisionFile(label=name.removesuffix(".gz"), text=decode_table_bytes(gzip.decompress((data / name).read_bytes()))))
+        files.append(
+            DivisionFile(
+                label=name.removesuffix(".gz"), text=decode_table_bytes(gzip.decompress((data / name).read_bytes()))
+            )
+        )
     return files
 
 
@@ -179,3 +193,155 @@ def _home_counties(session: Session) -> list[str]:
     rows = session.execute(text("SELECT DISTINCT substr(region_code, 1, 6) FROM institution")).scalars()
     del func
     return sorted(r for r in rows if r and len(r) == 6)
+
+
+# --- browsing and classifying ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionDetail:
+    region: Region
+    path: list[Region]  # ancestors, province first
+    children: list[Region]
+    child_counts: dict[str, int]  # children by area type ('urban', 'rural', '' when unclassified)
+    can_classify: bool  # the actor may set this village's urban–rural class
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """Codes of the divisions above ``code``, province first (pure)."""
+    codes: list[str] = []
+    parent = parent_of(code)
+    while parent:
+        codes.insert(0, parent)
+        parent = parent_of(parent)
+    return codes
+
+
+def get_region(session: Session, actor: Actor, code: str) -> RegionDetail:
+    """One division with its breadcrumb and children. Divisions are reference data every role may see."""
+    actor.require(Action.REGION_VIEW)
+    region = session.get(Region, code) if level_of(code) is not None else None
+    if region is None:
+        raise NotFound(f"区划代码 {code} 不存在")
+    above = ancestor_codes(code)
+    found = {r.code: r for r in session.scalars(select(Region).where(Region.code.in_(above)))} if above else {}
+    children = list(session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)))
+    counts: dict[str, int] = {}
+    for child in children:
+        counts[child.area_type or ""] = counts.get(child.area_type or "", 0) + 1
+    return RegionDetail(
+        region=region,
+        path=[found[c] for c in above if c in found],
+        children=children,
+        child_counts=counts,
+        can_classify=region.level == Level.VILLAGE
+        and actor.can(Action.REGION_CLASSIFY)
+        and actor.scope.covers_region(code),
+    )
+
+
+def list_regions(
+    session: Session,
+    actor: Actor,
+    *,
+    page: PageRequest,
+    parent_code: str | None = None,
+    query: str | None = None,
+) -> Page[Region]:
+    """Children of ``parent_code`` (provinces without one), or with ``query`` a search by name or code.
+
+    A search covers the whole subtree of ``parent_code`` (the whole country without one).
+    """
+    actor.require(Action.REGION_VIEW)
+    stmt = select(Region).order_by(Region.code)
+    needle = (query or "").strip()
+    if needle:
+        if parent_code:
+            stmt = stmt.where(Region.code.startswith(parent_code, autoescape=True), Region.code != parent_code)
+        if needle.isdigit():
+            stmt = stmt.where(Region.code.startswith(needle, autoescape=True))
+        else:
+            stmt = stmt.where(Region.name.contains(needle, autoescape=True))
+        stmt = stmt.order_by(None).order_by(Region.level, Region.code)
+    elif parent_code:
+        stmt = stmt.where(Region.parent_code == parent_code)
+    else:
+        stmt = stmt.where(Region.level == int(Level.PROVINCE))
+    return paginate(session, stmt, page)
+
+
+def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Names of the given divisions in one query (e.g. the parents shown beside search results)."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(wanted))).tuples().all())
+
+
+def home_region(session: Session, actor: Actor) -> Region | None:
+    """Where an actor's view of the divisions starts: the smallest division holding their territory.
+
+    County roles start at their bureau's region; institution staff at the county of their catchment villages;
+    an all-seeing actor at the deployment's own territory (the counties holding institutions). None means the
+    provinces.
+    """
+    scope = actor.scope
+    if scope.region_prefixes:
+        codes = list(scope.region_prefixes)
+    elif scope.village_codes:
+        codes = sorted({c[:6] for c in scope.village_codes})
+    elif scope.everything:
+        codes = _home_counties(session)
+    else:
+        codes = []
+    common = _common_division(codes)
+    return session.get(Region, common) if common else None
+
+
+def _common_division(codes: list[str]) -> str | None:
+    """The longest division code that starts every code in ``codes`` (None when they share no province)."""
+    if not codes:
+        return None
+    prefix = min(codes)
+    for code in codes:
+        while not code.startswith(prefix):
+            prefix = prefix[:-1]
+    lengths = [d for d in sorted(LEVEL_DIGITS.values(), reverse=True) if d <= len(prefix)]
+    return prefix[: lengths[0]] if lengths else None
+
+
+def classify_region(session: Session, actor: Actor, code: str, urban_rural_class: str) -> Region:
+    """Set a village's NBS urban–rural class (城乡分类代码); its area type follows and is no longer derived."""
+    actor.require(Action.REGION_CLASSIFY)
+    region = session.get(Region, code) if actor.scope.covers_region(code) else None
+    if region is None:
+        raise NotFound("未找到该区划，或不在您的管辖范围内")
+    value = (urban_rural_class or "").strip()
+    if region.level != Level.VILLAGE:
+        raise InvalidInput(
+            "城乡分类未保存", errors=[FieldError("urban_rural_class", "只有村级单位（村委会/居委会）有城乡分类代码")]
+        )
+    if not is_valid_class(value):
+        choices = "、".join(URBAN_RURAL_CLASSES)
+        raise InvalidInput(
+            "城乡分类未保存", errors=[FieldError("urban_rural_class", f"城乡分类代码“{value}”无效（应为 {choices}）")]
+        )
+    before = {
+        "urban_rural_class": region.urban_rural_class,
+        "area_type": region.area_type,
+        "derived": region.class_is_derived,
+    }
+    region.urban_rural_class = value
+    region.area_type = area_type_of_class(value)
+    region.class_is_derived = False
+    after = {"urban_rural_class": value, "area_type": region.area_type, "derived": False}
+    record_event(
+        session,
+        actor,
+        "region.classify",
+        subject_type="region",
+        subject_id=code,
+        details={"before": before, "after": after},
+    )
+    session.flush()
+    return region
