@@ -66,7 +66,8 @@ def test_users_create_makes_a_login_for_a_practitioner(cli, tmp_path):
     with engine.connect() as conn:
         practitioner = conn.execute(
             text(
-                "SELECT p.id FROM practitioner p WHERE NOT EXISTS (SELECT 1 FROM app_user u WHERE u.practitioner_id = p.id) LIMIT 1"
+                "SELECT p.id FROM practitioner p"
+                " WHERE NOT EXISTS (SELECT 1 FROM app_user u WHERE u.practitioner_id = p.id) LIMIT 1"
             )
         ).scalar()
     engine.dispose()
