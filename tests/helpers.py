@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
+    """The page's CSRF token; every form on the page must carry the same, non-empty one."""
+    tokens = set(CSRF_RE.findall(html))
+    assert tokens, "page has no CSRF token"
+    assert "" not in tokens, "a form on the page has an empty CSRF token"
+    assert len(tokens) == 1, "forms on the page carry different CSRF tokens"
+    return tokens.pop()
 
 
 def login_through_form(client: Any, login: str, password: str, next_url: str = "/") -> Any:

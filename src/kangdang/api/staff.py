@@ -14,8 +14,10 @@ from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kangdang.access.models import User
+from kangdang.access.roles import Role
 from kangdang.api.deps import CurrentActor, DbSession, Paging
 from kangdang.api.schemas import ERROR_RESPONSES, PageOut
+from kangdang.core.clock import utcnow
 from kangdang.institutions.models import Institution, Membership
 from kangdang.institutions.schemas import (
     AccountCreate,
@@ -27,7 +29,6 @@ from kangdang.institutions.schemas import (
     PractitionerUpdate,
 )
 from kangdang.institutions.staff import (
-    account_of,
     add_membership,
     create_account,
     create_practitioner,
@@ -77,17 +78,11 @@ def _membership_out(membership: Membership, institution: Institution) -> Members
         id=membership.id,
         institution_id=institution.id,
         institution_name=institution.name,
-        role=membership.role,  # type: ignore[arg-type]
-        role_label=_role_label(membership.role),
+        role=Role(membership.role),
+        role_label=Role(membership.role).label,
         valid_from=membership.valid_from,
         valid_to=membership.valid_to,
     )
-
-
-def _role_label(role: str) -> str:
-    from kangdang.access.roles import Role
-
-    return Role(role).label
 
 
 def _detail(session: DbSession, actor: CurrentActor, practitioner_id: uuid.UUID) -> PractitionerDetailOut:
@@ -100,8 +95,6 @@ def _detail(session: DbSession, actor: CurrentActor, practitioner_id: uuid.UUID)
 
 
 def _account_out(user: User) -> AccountOut:
-    from kangdang.core.clock import utcnow
-
     locked = user.locked_until is not None and user.locked_until > utcnow()
     return AccountOut(login=user.login, is_active=user.is_active, locked=locked)
 
@@ -195,16 +188,6 @@ def account_active(
     practitioner_id: uuid.UUID, body: AccountActive, session: DbSession, actor: CurrentActor
 ) -> AccountOut:
     return _account_out(set_account_active(session, actor, practitioner_id, active=body.active))
-
-
-@router.get("/{practitioner_id}/account", response_model=AccountOut, summary="The practitioner's login, if any")
-def read_account(practitioner_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> AccountOut | Response:
-    status = account_of(session, actor, practitioner_id)
-    if status.login is None:
-        from kangdang.core.errors import NotFound
-
-        raise NotFound("该人员还没有账号")
-    return AccountOut(login=status.login, is_active=bool(status.is_active), locked=status.locked)
 
 
 @router.post("/{practitioner_id}/reveal-id", response_model=IdNumberOut, summary="The full ID number (audited)")

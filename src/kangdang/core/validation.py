@@ -9,7 +9,7 @@ from kangdang.core.errors import FieldError
 
 _MESSAGES: dict[str, str] = {
     "missing": "此项为必填项",
-    "string_too_short": "此项不能为空",
+    "string_too_short": "至少 {min_length} 个字符",
     "string_too_long": "最多 {max_length} 个字符",
     "string_pattern_mismatch": "格式不正确",
     "int_parsing": "请输入整数",

@@ -267,17 +267,18 @@ async def add_membership_submit(
 async def end_membership_submit(
     request: Request, session: DbSession, actor: CurrentActor, practitioner_id: uuid.UUID, membership_id: uuid.UUID
 ) -> Response:
-    values = form_values(await request.form())
-    raw = values.get("valid_to", "").strip()
+    raw = form_values(await request.form()).get("valid_to", "").strip()
     try:
         valid_to = date.fromisoformat(raw) if raw else None
-        end_membership(session, actor, membership_id, valid_to=valid_to, practitioner_id=practitioner_id)
-        return RedirectResponse(f"/staff/{practitioner_id}?saved=ended", status_code=303)
     except ValueError:
         errors: FormErrors = {"__message__": "任职未结束", "valid_to": "请输入日期，格式为 YYYY-MM-DD"}
-    except InvalidInput as error:
-        session.rollback()
-        errors = errors_of(error)
+    else:
+        try:
+            end_membership(session, actor, membership_id, valid_to=valid_to, practitioner_id=practitioner_id)
+            return RedirectResponse(f"/staff/{practitioner_id}?saved=ended", status_code=303)
+        except InvalidInput as error:
+            session.rollback()
+            errors = errors_of(error)
     return _detail(request, session, actor, practitioner_id, status_code=422, end_errors=errors)
 
 
