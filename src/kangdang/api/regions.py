@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 
 from kangdang.api.deps import CurrentActor, DbSession, Paging
 from kangdang.api.schemas import ERROR_RESPONSES, PageOut
@@ -27,6 +27,7 @@ from kangdang.regions.service import classify_region, get_region, list_regions
 router = APIRouter(prefix="/regions", tags=["regions"], responses=ERROR_RESPONSES)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+RegionCode = Annotated[str, Path(pattern=r"^\d{2,12}$", description="Division code, 2 to 12 digits")]
 
 
 @router.get("", response_model=PageOut[RegionOut], summary="Divisions: children of a parent, or a search")
@@ -54,7 +55,9 @@ def import_(
     content = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise InvalidInput(errors=[FieldError("file", f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")])
-    imported = import_population(session, actor, filename=file.filename or "upload.csv", content=content)
+    imported = import_population(
+        session, actor, filename=(file.filename or "upload.csv").replace("\x00", ""), content=content
+    )
     return PopulationImportOut(imported=imported)
 
 
@@ -70,7 +73,7 @@ def read(code: str, session: DbSession, actor: CurrentActor) -> RegionDetailOut:
 
 
 @router.put("/{code}/class", response_model=RegionOut, summary="Set a village's urban–rural class (城乡分类代码)")
-def classify(code: str, body: RegionClassIn, session: DbSession, actor: CurrentActor) -> RegionOut:
+def classify(code: RegionCode, body: RegionClassIn, session: DbSession, actor: CurrentActor) -> RegionOut:
     return RegionOut.of(classify_region(session, actor, code, body.urban_rural_class))
 
 
@@ -104,7 +107,9 @@ def population(
 
 
 @router.put("/{code}/population/{year}", response_model=PopulationOut, summary="Enter a division's figures for a year")
-def put_population(code: str, year: int, body: PopulationIn, session: DbSession, actor: CurrentActor) -> PopulationOut:
+def put_population(
+    code: RegionCode, year: int, body: PopulationIn, session: DbSession, actor: CurrentActor
+) -> PopulationOut:
     stored = set_population(
         session,
         actor,

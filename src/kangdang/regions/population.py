@@ -174,7 +174,7 @@ def set_populations(session: Session, actor: Actor, *, rows: Sequence[Population
     actor.require(Action.POPULATION_EDIT)
     codes = {r.region_code for r in rows}
     names: dict[str, str] = (
-        dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).tuples().all())
+        {code: name for code, name in session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))}
         if codes
         else {}
     )
@@ -296,7 +296,7 @@ def population_template(session: Session, actor: Actor, *, region_code: str, yea
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([LABELS[key] for key in TEMPLATE_FIGURES] + ["名称"])
-    for code, name, figures in session.execute(stmt).tuples():
+    for code, name, figures in session.execute(stmt):
         values = ["" if figures is None else _blank(getattr(figures, key)) for key in FIGURES]
         writer.writerow([code, year, *values, name])
     return buffer.getvalue().encode("utf-8-sig")

@@ -254,7 +254,7 @@ def list_regions(
     """
     actor.require(Action.REGION_VIEW)
     stmt = select(Region).order_by(Region.code)
-    needle = (query or "").strip()
+    needle = (query or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if needle:
         if parent_code:
             stmt = stmt.where(Region.code.startswith(parent_code, autoescape=True), Region.code != parent_code)
@@ -275,7 +275,9 @@ def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     wanted = sorted({c for c in codes if c})
     if not wanted:
         return {}
-    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(wanted))).tuples().all())
+    return {
+        code: name for code, name in session.execute(select(Region.code, Region.name).where(Region.code.in_(wanted)))
+    }
 
 
 def home_region(session: Session, actor: Actor) -> Region | None:
@@ -313,7 +315,7 @@ def _common_division(codes: list[str]) -> str | None:
 def classify_region(session: Session, actor: Actor, code: str, urban_rural_class: str) -> Region:
     """Set a village's NBS urban–rural class (城乡分类代码); its area type follows and is no longer derived."""
     actor.require(Action.REGION_CLASSIFY)
-    region = session.get(Region, code) if actor.scope.covers_region(code) else None
+    region = session.get(Region, code) if level_of(code) and actor.scope.covers_region(code) else None
     if region is None:
         raise NotFound("未找到该区划，或不在您的管辖范围内")
     value = (urban_rural_class or "").strip()

@@ -59,17 +59,29 @@ def regions_page(
     else:
         home = home_region(session, actor)
         start = get_region(session, actor, home.code) if home else None
-    needle = q.strip()
+    needle = q.replace("\x00", "").strip()
     result = list_regions(
-        session, actor, page=PageRequest(page=page, size=100), parent_code=start.region.code if start else None,
+        session,
+        actor,
+        page=PageRequest(page=page, size=100),
+        parent_code=start.region.code if start else None,
         query=needle or None,
     )
     parents = region_names(session, [r.parent_code for r in result.items if r.parent_code]) if needle else {}
     query = {k: v for k, v in (("q", needle), ("parent", parent)) if v}
-    return render(request, "regions/list.html", {
-        "page_title": "区划", "start": start, "q": needle, "parent": parent, "page": result, "parents": parents,
-        "base_url": "/regions?" + urlencode(query),
-    })
+    return render(
+        request,
+        "regions/list.html",
+        {
+            "page_title": "区划",
+            "start": start,
+            "q": needle,
+            "parent": parent,
+            "page": result,
+            "parents": parents,
+            "base_url": "/regions?" + urlencode(query),
+        },
+    )
 
 
 def _detail_context(session: DbSession, actor: CurrentActor, code: str) -> dict[str, Any]:
@@ -80,11 +92,18 @@ def _detail_context(session: DbSession, actor: CurrentActor, code: str) -> dict[
     figures = [line.resident_population for line in lines if line.resident_population is not None]
     population = own.resident_population if own else (sum(figures) if figures else None)
     return {
-        "page_title": detail.region.name, "d": detail, "year": year, "population": population,
+        "page_title": detail.region.name,
+        "d": detail,
+        "year": year,
+        "population": population,
         "child_population": {line.region.code: line.resident_population for line in lines},
-        "child_kinds": [(AREA_TYPE_LABELS[kind], n) for kind, n in sorted(detail.child_counts.items()) if kind],
-        "class_options": CLASS_OPTIONS, "values": {"urban_rural_class": detail.region.urban_rural_class or ""},
-        "errors": {}, "saved": 0,
+        "child_kinds": [
+            (AREA_TYPE_LABELS[kind], n) for kind, n in sorted(detail.child_counts.items(), reverse=True) if kind
+        ],
+        "class_options": CLASS_OPTIONS,
+        "values": {"urban_rural_class": detail.region.urban_rural_class or ""},
+        "errors": {},
+        "saved": 0,
     }
 
 
@@ -124,21 +143,40 @@ def _sheet(session: DbSession, actor: CurrentActor, region: str, year: int | Non
 
 
 def _population_page(
-    request: Request, actor: CurrentActor, sheet: PopulationSheet | None, *, values: dict[str, Any] | None = None,
-    errors: FormErrors | None = None, import_errors: list[str] | None = None, notice: str | None = None,
+    request: Request,
+    actor: CurrentActor,
+    sheet: PopulationSheet | None,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    import_errors: list[str] | None = None,
+    notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     if values is None and sheet is not None:
         values = {
             f"{line.region.code}.{name}": _text(getattr(line.own, name)) if line.own else ""
-            for line in sheet.lines for name in FIGURES
+            for line in sheet.lines
+            for name in FIGURES
         }
-    return render(request, "regions/population.html", {
-        "page_title": "人口数", "sheet": sheet, "values": values or {}, "errors": errors or {},
-        "import_errors": import_errors or [], "notice": notice, "figures": FIGURES, "figure_labels": LABELS,
-        "can_edit": actor.can(Action.POPULATION_EDIT), "this_year": _this_year(),
-        "query": urlencode({"region": sheet.region.code, "year": sheet.year}) if sheet else "",
-    }, status_code=status_code)
+    return render(
+        request,
+        "regions/population.html",
+        {
+            "page_title": "人口数",
+            "sheet": sheet,
+            "values": values or {},
+            "errors": errors or {},
+            "import_errors": import_errors or [],
+            "notice": notice,
+            "figures": FIGURES,
+            "figure_labels": LABELS,
+            "can_edit": actor.can(Action.POPULATION_EDIT),
+            "this_year": _this_year(),
+            "query": urlencode({"region": sheet.region.code, "year": sheet.year}) if sheet else "",
+        },
+        status_code=status_code,
+    )
 
 
 def _text(value: int | None) -> str:
@@ -147,9 +185,13 @@ def _text(value: int | None) -> str:
 
 @router.get("/population")
 def population_page(
-    request: Request, session: DbSession, actor: CurrentActor,
-    region: CodeParam = "", year: Year = None,
-    saved: Annotated[int | None, Query(ge=0)] = None, imported: Annotated[int | None, Query(ge=0)] = None,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    region: CodeParam = "",
+    year: Year = None,
+    saved: Annotated[int | None, Query(ge=0)] = None,
+    imported: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     sheet = _sheet(session, actor, region, year)
     notice = None
@@ -231,16 +273,21 @@ async def population_import(request: Request, session: DbSession, actor: Current
             problems = [f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请分批导入"]
         else:
             try:
-                imported = import_population(session, actor, filename=upload.filename, content=content)
-                query = {"region": region, "year": year, "imported": imported} if region.isdigit() else {
-                    "imported": imported
-                }
+                imported = import_population(
+                    session, actor, filename=upload.filename.replace("\x00", ""), content=content
+                )
+                query = {"region": region if _is_code(region) else None, "year": year, "imported": imported}
+                query = {k: v for k, v in query.items() if v is not None}
                 return RedirectResponse(f"/population?{urlencode(query)}", status_code=303)
             except InvalidInput as error:
                 session.rollback()
                 problems = [error.message, *(e.message for e in error.errors)]
-    sheet = _sheet(session, actor, region if region.isdigit() else "", year)
+    sheet = _sheet(session, actor, region if _is_code(region) else "", year)
     return _population_page(request, actor, sheet, import_errors=problems, status_code=422)
+
+
+def _is_code(value: str) -> bool:
+    return value.isascii() and value.isdigit()
 
 
 @router.get("/population/template.csv")
@@ -255,7 +302,7 @@ def population_template_download(
     content = population_template(session, actor, region_code=code, year=wanted)
     filename = f"population-{code}-{wanted}.csv"
     return Response(
-        content, media_type="text/csv; charset=utf-8",
+        content,
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
