@@ -63,3 +63,17 @@ def test_unknown_pages_and_api_paths_answer_in_chinese_without_a_500(client, web
     web_login("xianju")
     response = client.get("/no/such/page")
     assert response.status_code == 404 and "页面不存在" in response.text
+
+
+def test_a_nul_character_or_a_huge_page_number_is_bad_input_not_a_500(client, web_login, api_as):
+    headers = api_as("xianju")
+    assert client.get("/api/v1/institutions?q=%00", headers=headers).status_code in (200, 422)
+    web_login("xianju")
+    for url in (
+        "/institutions?q=%00",
+        "/staff?q=%00",
+        "/institutions?page=100000000000000000000",
+        "/audit?page=99999999999",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 400, 422), (url, response.status_code)

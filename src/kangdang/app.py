@@ -65,19 +65,32 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
 def _install_error_handlers(app: FastAPI) -> None:
     """One handler per error kind, answering in the transport the path belongs to."""
     from fastapi.exceptions import RequestValidationError
+    from sqlalchemy.exc import DataError
     from starlette.exceptions import HTTPException as StarletteHTTPException
     from starlette.requests import Request
     from starlette.responses import Response
 
     from kangdang.api.errors import api_error_response
-    from kangdang.core.errors import DomainError
+    from kangdang.core.errors import DomainError, InvalidInput
     from kangdang.web.deps import CsrfFailed, LoginRequired
     from kangdang.web.errors import web_error_response
 
     def dispatch(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DataError):
+            # The database refused a value (a NUL character, a number out of range): bad input, not a bug.
+            exc = InvalidInput("输入含有无法保存的字符，或数值超出范围")
         if request.url.path.startswith("/api/"):
             return api_error_response(request, exc)
         return web_error_response(request, exc)
 
-    for kind in (DomainError, RequestValidationError, StarletteHTTPException, LoginRequired, CsrfFailed, Exception):
+    kinds = (
+        DomainError,
+        DataError,
+        RequestValidationError,
+        StarletteHTTPException,
+        LoginRequired,
+        CsrfFailed,
+        Exception,
+    )
+    for kind in kinds:
         app.add_exception_handler(kind, dispatch)

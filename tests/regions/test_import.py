@@ -60,7 +60,6 @@ def test_a_division_file_with_bad_rows_is_rejected_with_each_reason_and_imports_
     assert db.get(Region, "330599") is None
 
 
-@pytest.mark.xfail(strict=True, reason="import_regions reports an unknown parent without the file's row number")
 def test_an_unknown_parent_is_reported_with_its_row_number(db, actor_of):
     with pytest.raises(InvalidInput) as caught:
         import_regions(db, actor_of("admin"), _files(BAD_VILLAGES))

@@ -206,3 +206,24 @@ def test_the_template_lists_the_townships_villages_and_imports_back_unchanged(db
     assert import_population(db, xianju, filename="template.csv", content=content) == 23
     blank = population_template(db, xianju, region_code="330521102", year=YEAR).decode("utf-8-sig").splitlines()
     assert blank[1].startswith(f"330521102001,{YEAR},,")
+
+
+def test_figures_roll_up_from_villages_through_every_level(db, actor_of):
+    from kangdang.regions.population import population_overview, rolled_up
+
+    assert rolled_up({"330521102200": 10, "330521102201": 5, "330521101": 7}) == {
+        "330521102200": 10,
+        "330521102201": 5,
+        "330521101": 7,
+        "330521102": 15,
+        "330521": 22,
+        "3305": 22,
+        "33": 22,
+    }
+    lines = population_overview(db, actor_of("xianju"), parent_code="3305", year=2026)
+    deqing = next(line for line in lines if line.region.code == "330521")
+    county_total = sum(
+        line.resident_population or 0
+        for line in population_overview(db, actor_of("xianju"), parent_code="330521", year=2026)
+    )
+    assert deqing.resident_population == county_total > 0

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class PageRequest:
     size: int = 50
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "page", max(1, int(self.page)))
+        object.__setattr__(self, "page", min(MAX_PAGE, max(1, int(self.page))))
         object.__setattr__(self, "size", min(MAX_PAGE_SIZE, max(1, int(self.size))))
 
     @property

@@ -55,7 +55,9 @@ def load_actor(
 
 def _scope(session: Session, memberships: list[tuple[Role, Institution]], today: date) -> Scope:
     if any(role is Role.SYSTEM_ADMIN for role, _ in memberships):
-        return Scope(everything=True)
+        # Sees everything; the prefixes name the home territory (where lists and pickers start).
+        home = sorted({inst.region_code for role, inst in memberships if role is Role.SYSTEM_ADMIN})
+        return Scope(everything=True, region_prefixes=tuple(home))
     prefixes = sorted({inst.region_code for role, inst in memberships if role.is_county_role})
     own = {inst.id for role, inst in memberships if not role.is_county_role}
     if not own:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kangdang.core.errors import FieldError
@@ -41,6 +41,8 @@ class RegionRow:
     urban_rural_class: str | None
     area_type: str | None
     class_is_derived: bool
+    source: str = ""  # the file it came from and its row there, for error messages
+    row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def parse_division_file(source: DivisionFile, *, within: str | None = None) -> t
             continue
         assert row is not None
         seen.add(code)
-        rows.append(row)
+        rows.append(replace(row, source=source.label, row=number))
     return rows, errors
 
 

@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
@@ -145,15 +145,40 @@ def population_overview(session: Session, actor: Actor, *, parent_code: str, yea
             select(RegionPopulation).where(RegionPopulation.region_code.in_(codes), RegionPopulation.year == year)
         )
     }
-    grandchild_sums = dict(
+    figures = dict(
         session.execute(
-            select(Region.parent_code, func.sum(RegionPopulation.resident_population))
-            .join(RegionPopulation, RegionPopulation.region_code == Region.code)
-            .where(Region.parent_code.in_(codes), RegionPopulation.year == year)
-            .group_by(Region.parent_code)
+            select(RegionPopulation.region_code, RegionPopulation.resident_population).where(
+                RegionPopulation.region_code.startswith(parent_code), RegionPopulation.year == year
+            )
         ).all()
     )
-    return [PopulationLine(c, own.get(c.code), grandchild_sums.get(c.code)) for c in children]
+    totals = rolled_up(figures)
+    return [PopulationLine(c, own.get(c.code), _children_total(totals, c.code)) for c in children]
+
+
+_PARENT_DIGITS = {12: 9, 9: 6, 6: 4, 4: 2}
+
+
+def rolled_up(figures: dict[str, int]) -> dict[str, int]:
+    """Each region's figure: its own where entered, otherwise the sum of its children's (recursively)."""
+    totals = dict(figures)
+    for digits in (12, 9, 6, 4):
+        sums: dict[str, int] = {}
+        for code, value in totals.items():
+            if len(code) == digits:
+                parent = code[: _PARENT_DIGITS[digits]]
+                sums[parent] = sums.get(parent, 0) + value
+        for parent, value in sums.items():
+            totals.setdefault(parent, value)
+    return totals
+
+
+def _children_total(totals: dict[str, int], code: str) -> int | None:
+    child_digits = {d: c for c, d in _PARENT_DIGITS.items()}.get(len(code))
+    if child_digits is None:
+        return None
+    values = [v for c, v in totals.items() if len(c) == child_digits and c.startswith(code)]
+    return sum(values) if values else None
 
 
 def population_of(session: Session, region_code: str, year: int) -> RegionPopulation | None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
@@ -65,7 +65,14 @@ def import_regions(
         errors.extend(problems)
         for row in parsed:
             if row.code in rows:
-                errors.append(FieldError(source.label, f"{source.label}：区划代码 {row.code} 在多个文件中重复"))
+                first = rows[row.code]
+                errors.append(
+                    FieldError(
+                        source.label,
+                        f"{row.source} 第 {row.row} 行：区划代码 {row.code} 已出现在 {first.source} 第 {first.row} 行",
+                        row=row.row,
+                    )
+                )
             rows[row.code] = row
     existing = {
         r.code: r
@@ -75,7 +82,13 @@ def import_regions(
     }
     for row in rows.values():
         if row.parent_code and row.parent_code not in rows and row.parent_code not in existing:
-            errors.append(FieldError("parent_code", f"区划 {row.code}（{row.name}）的上级 {row.parent_code} 不存在"))
+            errors.append(
+                FieldError(
+                    "parent_code",
+                    f"{row.source} 第 {row.row} 行：区划 {row.code}（{row.name}）的上级 {row.parent_code} 不存在",
+                    row=row.row,
+                )
+            )
     if errors:
         raise InvalidInput(f"区划文件有 {len(errors)} 处错误，未导入任何数据", errors=errors)
 
@@ -167,32 +180,21 @@ def level_counts(session: Session) -> dict[Level, int]:
 
 
 def region_choices(session: Session, actor: Actor, *, min_level: Level = Level.COUNTY) -> list[Region]:
-    """Regions at or below ``min_level`` inside the actor's scope, ordered by code (for drop-downs)."""
-    from sqlalchemy import or_
+    """Regions at or below ``min_level`` in the actor's territory, ordered by code (for drop-downs).
 
+    The territory is the scope's region prefixes (county roles; for a system administrator, their home
+    county) and catchment villages; the platform itself (no prefixes) gets every region.
+    """
     stmt = select(Region).where(Region.level >= int(min_level)).order_by(Region.code)
     scope = actor.scope
-    if not scope.everything:
-        clauses = [Region.code.startswith(p) for p in scope.region_prefixes]
-        if scope.village_codes:
-            clauses.append(Region.code.in_(scope.village_codes))
-        if not clauses:
-            return []
+    clauses = [Region.code.startswith(p) for p in scope.region_prefixes]
+    if scope.village_codes:
+        clauses.append(Region.code.in_(scope.village_codes))
+    if clauses:
         stmt = stmt.where(or_(*clauses))
-    elif not scope.region_prefixes:
-        counties = _home_counties(session)
-        if counties:
-            stmt = stmt.where(or_(*[Region.code.startswith(c) for c in counties]))
+    elif not scope.everything:
+        return []
     return list(session.scalars(stmt))
-
-
-def _home_counties(session: Session) -> list[str]:
-    """Counties that hold institutions: the deployment's own territory (for an all-seeing actor's lists)."""
-    from sqlalchemy import func, text
-
-    rows = session.execute(text("SELECT DISTINCT substr(region_code, 1, 6) FROM institution")).scalars()
-    del func
-    return sorted(r for r in rows if r and len(r) == 6)
 
 
 # --- browsing and classifying ------------------------------------------------------------------------------
@@ -292,8 +294,6 @@ def home_region(session: Session, actor: Actor) -> Region | None:
         codes = list(scope.region_prefixes)
     elif scope.village_codes:
         codes = sorted({c[:6] for c in scope.village_codes})
-    elif scope.everything:
-        codes = _home_counties(session)
     else:
         codes = []
     common = _common_division(codes)

@@ -22,10 +22,10 @@ def form_values(form: FormData, *, lists: tuple[str, ...] = ()) -> dict[str, Any
         if key == "csrf_token":
             continue
         if key in lists:
-            values[key] = [v for v in form.getlist(key) if isinstance(v, str)]
+            values[key] = [v.replace("\x00", "") for v in form.getlist(key) if isinstance(v, str)]
         else:
             value = form.get(key)
-            values[key] = value if isinstance(value, str) else ""
+            values[key] = value.replace("\x00", "") if isinstance(value, str) else ""
     return values
 
 

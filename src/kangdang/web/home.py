@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -38,9 +36,7 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     }
     if not actor.memberships:
         return render(request, "home/no_role.html", context)
-    counties = [p for p in actor.scope.region_prefixes if len(p) == 6]
-    if actor.scope.everything:
-        counties = sorted({c for m in actor.memberships if (c := _county_of(session, m.institution_id))})
+    counties = sorted({p[:6] for p in actor.scope.region_prefixes if len(p) >= 6})
     if counties:
         context["counties"] = [(session.get(Region, code), county_overview(session, actor, code)) for code in counties]
     context["workplaces"] = [w for w in my_workplaces(session, actor) if not counties]
@@ -56,10 +52,3 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if actor.can(Action.AUDIT_VIEW) and actor.has_role(Role.SYSTEM_ADMIN, Role.COUNTY_INSPECTOR):
         context["recent_events"] = list_audit_events(session, actor, page=PageRequest(size=8)).items
     return render(request, "home/index.html", context)
-
-
-def _county_of(session: DbSession, institution_id: uuid.UUID) -> str | None:
-    from kangdang.institutions.models import Institution
-
-    institution = session.get(Institution, institution_id)
-    return institution.region_code[:6] if institution else None
