@@ -227,3 +227,18 @@ def test_every_make_target_the_readme_names_exists() -> None:
                         named.add(arg)
     missing = sorted(named - _make_targets())
     assert not missing, f"README.md runs make targets the Makefile does not have: {missing}"
+
+
+def test_every_api_operation_is_listed_in_docs_api_md() -> None:
+    from kangdang.app import create_app
+    from kangdang.settings import Settings
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    spec = create_app(Settings(database_url="sqlite:///:memory:")).openapi()
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if f"| {method.upper()} | `{path}` |" not in text
+    ]
+    assert not missing, f"docs/api.md does not list: {missing}"
