@@ -13,6 +13,7 @@ from kangdang.access.actor import Actor
 from kangdang.access.auth import resolve_session
 from kangdang.core.errors import NotAuthenticated
 from kangdang.core.pagination import MAX_PAGE_SIZE, PageRequest
+from kangdang.db.uow import transaction
 from kangdang.institutions.actors import load_actor
 
 bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
@@ -20,15 +21,8 @@ bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed when the route returns (before the response is sent)."""
-    session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

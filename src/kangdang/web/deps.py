@@ -17,6 +17,7 @@ from starlette.responses import Response
 from kangdang.access.actor import Actor
 from kangdang.access.auth import resolve_session
 from kangdang.core.clock import to_local, today_local
+from kangdang.db.uow import transaction
 from kangdang.institutions.actors import load_actor
 from kangdang.web import labels
 from kangdang.web.nav import navigation
@@ -41,16 +42,9 @@ class CsrfFailed(Exception):
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed when the page function returns (before the response)."""
-    session = request.app.state.session_factory()
-    try:
+    """One transaction per request, committed when the route returns (before the response is sent)."""
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
