@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     password_min_length: int = Field(default=8, ge=6, le=128)
     cookie_secure: bool = False
+    # 健康档案编号: "village20" = 12-digit village code + 8-digit serial per village (the 2023 work plan);
+    # "national17" = 12-digit village code + 5-digit serial (the 2011 national 17-digit form).
+    record_number_pattern: Literal["village20", "national17"] = "village20"
     sql_echo: bool = False
 
     @model_validator(mode="after")

@@ -50,11 +50,19 @@ class Action(StrEnum):
     STAFF_MANAGE = "staff.manage"
     USER_MANAGE = "user.manage"
     AUDIT_VIEW = "audit.view"
+    RESIDENT_VIEW = "resident.view"
+    RESIDENT_REGISTER = "resident.register"
+    RESIDENT_EDIT = "resident.edit"
+    RECORD_TRANSFER = "record.transfer"
+    RECORD_CLOSE = "record.close"
+    DUPLICATE_MANAGE = "duplicate.manage"
+    RESIDENT_IMPORT = "resident.import"
 
 
 _EVERYONE = frozenset(Role)
 _STAFF_ADMINS = frozenset({Role.INSTITUTION_ADMIN, Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
 _COUNTY_ADMINS = frozenset({Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
+_CARE = frozenset({Role.VILLAGE_DOCTOR, Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER})
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REGION_VIEW: _EVERYONE,
@@ -69,4 +77,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.STAFF_MANAGE: _STAFF_ADMINS,
     Action.USER_MANAGE: _STAFF_ADMINS,
     Action.AUDIT_VIEW: frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN}),
+    # Residents' records: care staff work on them; county roles read them (every read is audited).
+    Action.RESIDENT_VIEW: _CARE | {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN},
+    Action.RESIDENT_REGISTER: _CARE,
+    Action.RESIDENT_EDIT: _CARE,
+    Action.RECORD_TRANSFER: frozenset({Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER}),
+    Action.RECORD_CLOSE: frozenset({Role.RECORDS_MANAGER}),
+    Action.DUPLICATE_MANAGE: frozenset({Role.RECORDS_MANAGER, Role.SYSTEM_ADMIN}),
+    Action.RESIDENT_IMPORT: frozenset({Role.RECORDS_MANAGER, Role.SYSTEM_ADMIN}),
 }

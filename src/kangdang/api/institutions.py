@@ -17,13 +17,13 @@ from kangdang.institutions.schemas import (
     InstitutionUpdate,
 )
 from kangdang.institutions.service import (
-    close_institution,
     create_institution,
     get_institution,
     list_institutions,
     update_institution,
 )
 from kangdang.institutions.types import InstitutionType
+from kangdang.residents.lifecycle import close_institution_and_hand_over
 
 router = APIRouter(prefix="/institutions", tags=["institutions"], responses=ERROR_RESPONSES)
 
@@ -78,5 +78,5 @@ def patch(
 def close(
     institution_id: uuid.UUID, body: InstitutionClosure, session: DbSession, actor: CurrentActor
 ) -> InstitutionDetailOut:
-    close_institution(session, actor, institution_id, body)
+    close_institution_and_hand_over(session, actor, institution_id, body)
     return _detail(session, actor, institution_id)

@@ -6,9 +6,34 @@ from fastapi import APIRouter
 
 
 def build_web_router() -> APIRouter:
-    from kangdang.web import account, audit, home, institutions, regions, staff
+    from kangdang.web import (
+        account,
+        audit,
+        duplicates,
+        home,
+        households,
+        institutions,
+        regions,
+        resident_import,
+        residents,
+        staff,
+        transfers,
+    )
 
     router = APIRouter(include_in_schema=False)
-    for module in (account, home, regions, institutions, staff, audit):
+    modules = (
+        account,
+        home,
+        residents,
+        households,
+        transfers,
+        duplicates,
+        resident_import,
+        regions,
+        institutions,
+        staff,
+        audit,
+    )
+    for module in modules:
         router.include_router(module.router)
     return router

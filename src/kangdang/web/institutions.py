@@ -13,7 +13,6 @@ from kangdang.core.errors import DomainError
 from kangdang.core.pagination import PageRequest
 from kangdang.institutions.schemas import InstitutionClosure, InstitutionCreate, InstitutionUpdate
 from kangdang.institutions.service import (
-    close_institution,
     create_institution,
     get_institution,
     institution_choices,
@@ -24,6 +23,7 @@ from kangdang.institutions.staff import institution_staff_counts
 from kangdang.institutions.types import INSTITUTION_TYPE_LABELS, STATUS_LABELS
 from kangdang.regions.codes import Level
 from kangdang.regions.service import region_choices
+from kangdang.residents.lifecycle import close_institution_and_hand_over
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.forms import errors_of, form_values, parse
 
@@ -213,7 +213,7 @@ async def close_institution_submit(
     data, errors = parse(InstitutionClosure, values)
     if data is not None:
         try:
-            close_institution(session, actor, institution_id, data)
+            close_institution_and_hand_over(session, actor, institution_id, data)
             return RedirectResponse(f"/institutions/{institution_id}?saved=1", status_code=303)
         except DomainError as error:
             session.rollback()

@@ -17,6 +17,13 @@ class NavItem:
 
 def navigation(actor: Actor, path: str) -> list[NavItem]:
     items: list[tuple[str, str]] = [("首页", "/")]
+    if actor.can(Action.RESIDENT_VIEW):
+        items.append(("居民档案", "/residents"))
+        items.append(("家庭", "/households"))
+    if actor.can(Action.RECORD_TRANSFER):
+        items.append(("档案迁移", "/transfers"))
+    if actor.can(Action.DUPLICATE_MANAGE):
+        items.append(("重复档案", "/duplicates"))
     items.append(("区划", "/regions"))
     if actor.can(Action.POPULATION_EDIT) or actor.has_role(Role.COUNTY_INSPECTOR):
         items.append(("人口数", "/population"))

@@ -1,0 +1,7 @@
+"""Pages: resident import (residents issue)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
