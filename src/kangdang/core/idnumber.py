@@ -51,7 +51,9 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise IdNumberError("身份证号中的出生日期不存在") from None
-    if birth > (today or today_local()) or birth.year < 1880:
+    if birth > (today or today_local()):
+        raise IdNumberError("身份证号中的出生日期晚于今天")
+    if birth.year < 1880:
         raise IdNumberError("身份证号中的出生日期不合理")
     if check_character(value[:17]) != value[17]:
         raise IdNumberError("身份证号校验位不正确，请核对")

@@ -58,6 +58,7 @@ def check_identity(
             parsed = parse_id_number(number, today=today)
         except IdNumberError as exc:
             errors.append(FieldError("document_number", str(exc)))
+            return result  # birth date and sex would have come from the number: nothing more to say
         else:
             result.number = parsed.value
             if birth_date is not None and birth_date != parsed.birth_date:
