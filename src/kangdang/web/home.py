@@ -12,6 +12,7 @@ from kangdang.institutions.overview import county_overview, my_workplaces
 from kangdang.institutions.service import list_institutions
 from kangdang.institutions.staff import list_practitioners, memberships_of
 from kangdang.regions.models import Region
+from kangdang.residents.overview import open_records_by_village
 from kangdang.web.deps import CurrentActor, DbSession, render
 
 router = APIRouter()
@@ -40,6 +41,11 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if counties:
         context["counties"] = [(session.get(Region, code), county_overview(session, actor, code)) for code in counties]
     context["workplaces"] = [w for w in my_workplaces(session, actor) if not counties]
+    if actor.can(Action.RESIDENT_VIEW) and not counties:
+        villages = [v.code for w in context["workplaces"] for v in w.villages]  # type: ignore[attr-defined]
+        context["records_by_village"] = open_records_by_village(session, actor, villages)
+    context["can_search_residents"] = actor.can(Action.RESIDENT_VIEW)
+    context["can_register"] = actor.can(Action.RESIDENT_REGISTER)
     if actor.has_role(Role.RECORDS_MANAGER, Role.INSTITUTION_ADMIN, Role.TOWNSHIP_DOCTOR) and not counties:
         supervised = list_institutions(session, actor, page=PageRequest(size=200), status="active")
         own = {m.institution_id for m in actor.memberships}
