@@ -175,15 +175,19 @@ def list_duplicate_candidates(
 ) -> Page[CandidateLine]:
     """The worklist: pairs where both persons are in the actor's scope."""
     actor.require(Action.DUPLICATE_MANAGE)
-    first, second = aliased(Person), aliased(Person)
-    visible_first = visible_persons(actor)
+    first, second, pointer = aliased(Person), aliased(Person), aliased(Person)
+    visible = select(Person.id).where(visible_persons(actor))
+    # A merged person keeps no record of their own: they are in scope through the survivor they point to.
+    via_survivor = select(pointer.id).where(pointer.merged_into_id.in_(visible))
     stmt = (
         select(DuplicateCandidate)
         .join(first, first.id == DuplicateCandidate.person_id)
         .join(second, second.id == DuplicateCandidate.other_person_id)
         .where(DuplicateCandidate.status == status)
-        .where(DuplicateCandidate.person_id.in_(select(Person.id).where(visible_first)))
-        .where(DuplicateCandidate.other_person_id.in_(select(Person.id).where(visible_first)))
+        .where(or_(DuplicateCandidate.person_id.in_(visible), DuplicateCandidate.person_id.in_(via_survivor)))
+        .where(
+            or_(DuplicateCandidate.other_person_id.in_(visible), DuplicateCandidate.other_person_id.in_(via_survivor))
+        )
         .order_by(DuplicateCandidate.detected_at.desc(), DuplicateCandidate.id)
     )
     result = paginate(session, stmt, page)

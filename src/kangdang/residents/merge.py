@@ -40,6 +40,10 @@ def merge_persons(
     merged = get_visible_person(session, actor, merged_id)
     if survivor.status != "active" or merged.status != "active":
         raise InvalidInput("已合并的人员不能再次合并")
+    if candidate_id is not None:
+        candidate = session.get(DuplicateCandidate, candidate_id)
+        if candidate is None or {candidate.person_id, candidate.other_person_id} != {survivor.id, merged.id}:
+            raise InvalidInput("该疑似重复记录与所选的两人不符")
     today = today_local()
     moved: dict[str, list[str]] = {
         "records": [],
@@ -81,7 +85,7 @@ def merge_persons(
     merged.status, merged.merged_into_id = "merged", survivor.id
     merge = PersonMerge(survivor_id=survivor.id, merged_id=merged.id, merged_by=actor.login, moved=moved)
     session.add(merge)
-    _settle_candidates(session, actor, survivor.id, merged.id, candidate_id, "merged")
+    _settle_candidates(session, actor, survivor.id, merged.id, "merged")
     session.flush()
     record_change(
         session,
@@ -142,7 +146,7 @@ def unmerge_persons(session: Session, actor: Actor, merge_id: uuid.UUID) -> Pers
         session.execute(update(Household).where(Household.id.in_(ids("heads"))).values(head_person_id=merged.id))
     merged.status, merged.merged_into_id = "active", None
     merge.undone_at, merge.undone_by = utcnow(), actor.login
-    _settle_candidates(session, actor, survivor.id, merged.id, None, "open")
+    _settle_candidates(session, actor, survivor.id, merged.id, "open")
     session.flush()
     session.expire_all()
     record_change(
@@ -167,17 +171,13 @@ def unmerge_persons(session: Session, actor: Actor, merge_id: uuid.UUID) -> Pers
     return merge
 
 
-def _settle_candidates(
-    session: Session, actor: Actor, a: uuid.UUID, b: uuid.UUID, candidate_id: uuid.UUID | None, status: str
-) -> None:
+def _settle_candidates(session: Session, actor: Actor, a: uuid.UUID, b: uuid.UUID, status: str) -> None:
     first, second = sorted((a, b))
     candidate = session.scalar(
         select(DuplicateCandidate).where(
             DuplicateCandidate.person_id == first, DuplicateCandidate.other_person_id == second
         )
     )
-    if candidate is None and candidate_id is not None:
-        candidate = session.get(DuplicateCandidate, candidate_id)
     if candidate is None:
         candidate = DuplicateCandidate(person_id=first, other_person_id=second, reason="人工合并", score=1.0)
         session.add(candidate)
