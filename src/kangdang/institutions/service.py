@@ -391,3 +391,22 @@ def _move_catchment(session: Session, closing: Institution, successor: Instituti
 
 def errors_for(field: str, message: str) -> InvalidInput:
     return InvalidInput(errors=[FieldError(field, message)])
+
+
+def institutions_serving(
+    session: Session, village_code: str, *, types: frozenset[str] | None = None, on: date | None = None
+) -> list[Institution]:
+    """Active institutions whose current catchment holds the village (the directory is not personal data)."""
+    stmt = (
+        select(Institution)
+        .join(Catchment, Catchment.institution_id == Institution.id)
+        .where(
+            Catchment.region_code == village_code,
+            current(Catchment.valid_from, Catchment.valid_to, on or today_local()),
+            Institution.status == "active",
+        )
+        .order_by(Institution.code)
+    )
+    if types is not None:
+        stmt = stmt.where(Institution.type.in_(types))
+    return list(session.scalars(stmt))

@@ -173,7 +173,12 @@ def remove_member(session: Session, actor: Actor, household_id: uuid.UUID, perso
 
 
 def change_head(
-    session: Session, actor: Actor, household_id: uuid.UUID, *, new_head_id: uuid.UUID, old_head_relationship: str
+    session: Session,
+    actor: Actor,
+    household_id: uuid.UUID,
+    *,
+    new_head_id: uuid.UUID,
+    old_head_relationship: str | None = None,
 ) -> Household:
     """A current member becomes the head; the former head stays with the relationship given."""
     from kangdang.residents.codes import RELATIONSHIPS
@@ -192,7 +197,8 @@ def change_head(
     errors = ErrorCollector()
     if new_head_id not in members:
         errors.add("new_head_id", "新户主须是本家庭现有成员")
-    if old_head_relationship not in RELATIONSHIPS or old_head_relationship == HEAD:
+    has_old_head = household.head_person_id is not None and household.head_person_id in members
+    if has_old_head and (old_head_relationship not in RELATIONSHIPS or old_head_relationship == HEAD):
         errors.add("old_head_relationship", "请选择原户主与新户主的关系")
     if new_head_id == household.head_person_id:
         errors.add("new_head_id", "该成员已是户主")
@@ -201,7 +207,7 @@ def change_head(
     new_member = members[new_head_id]
     changes: dict[str, list[object]] = {"head": [str(old_head) if old_head else None, str(new_head_id)]}
     _restate(session, new_member, HEAD, today)
-    if old_head is not None and old_head in members:
+    if old_head is not None and old_head in members and old_head_relationship:
         _restate(session, members[old_head], old_head_relationship, today)
     household.head_person_id = new_head_id
     record_change(

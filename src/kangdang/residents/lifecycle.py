@@ -17,10 +17,9 @@ from kangdang.access.roles import Action
 from kangdang.core.clock import today_local, utcnow
 from kangdang.core.errors import ErrorCollector, InvalidInput, NotFound
 from kangdang.core.pagination import Page, PageRequest, paginate
-from kangdang.institutions.actors import current
-from kangdang.institutions.models import Catchment, Institution
+from kangdang.institutions.models import Institution
 from kangdang.institutions.schemas import InstitutionClosure
-from kangdang.institutions.service import close_institution
+from kangdang.institutions.service import close_institution, institutions_serving
 from kangdang.institutions.types import PRIMARY_CARE_TYPES
 from kangdang.residents.codes import CLOSURE_REASONS
 from kangdang.residents.history import record_change
@@ -47,14 +46,8 @@ def request_transfer(session: Session, actor: Actor, record_id: uuid.UUID, data:
     if target is None or target.status != "active" or target.type not in {t.value for t in PRIMARY_CARE_TYPES}:
         errors.add("to_institution_id", "接收机构须是正常运行的基层医疗卫生机构")
     else:
-        serves = session.scalar(
-            select(Catchment.id).where(
-                Catchment.institution_id == target.id,
-                Catchment.region_code == data.to_village_code,
-                current(Catchment.valid_from, Catchment.valid_to, today_local()),
-            )
-        )
-        if serves is None:
+        serves = target in institutions_serving(session, data.to_village_code)
+        if not serves:
             errors.add("to_village_code", "接收机构的服务范围不包括该村/居委会")
         if target.id == record.managing_institution_id and data.to_village_code == record.village_code:
             errors.add("to_institution_id", "档案已由该机构在该村管理")
@@ -84,6 +77,13 @@ def request_transfer(session: Session, actor: Actor, record_id: uuid.UUID, data:
         },
     )
     return transfer
+
+
+def transfer_receivers(session: Session, actor: Actor, village_code: str) -> list[Institution]:
+    """Primary-care institutions that could receive a record for the village (they may lie outside the
+    actor's territory: the directory of institutions is not personal data)."""
+    actor.require(Action.RECORD_TRANSFER)
+    return institutions_serving(session, village_code, types=frozenset(t.value for t in PRIMARY_CARE_TYPES))
 
 
 def incoming_transfers(actor: Actor) -> ColumnElement[bool]:

@@ -17,7 +17,8 @@ from kangdang.core.clock import today_local
 from kangdang.core.errors import ErrorCollector, FieldError, InvalidInput
 from kangdang.db.engine import settings_of
 from kangdang.institutions.actors import current
-from kangdang.institutions.models import Catchment, Institution, Membership, Practitioner
+from kangdang.institutions.models import Institution, Membership, Practitioner
+from kangdang.institutions.service import institutions_serving
 from kangdang.institutions.types import PRIMARY_CARE_TYPES
 from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
@@ -40,6 +41,7 @@ from kangdang.residents.schemas import PersonUpdate, RecordUpdate, ResidentRegis
 from kangdang.residents.scope import NOT_FOUND, get_visible_person, get_visible_record, visible_persons
 
 CENTRE_TYPES = ("township_central", "township_general", "community_centre")
+PRIMARY_CARE_VALUES = frozenset(t.value for t in PRIMARY_CARE_TYPES)
 
 
 # --- filing --------------------------------------------------------------------------------------------
@@ -501,20 +503,7 @@ def _managing_institution(
 ) -> Institution | None:
     """Who keeps the record: the chosen institution, else the actor's own one serving the village, else the
     township or community centre whose catchment holds the village."""
-    today = today_local()
-    candidates = list(
-        session.scalars(
-            select(Institution)
-            .join(Catchment, Catchment.institution_id == Institution.id)
-            .where(
-                Catchment.region_code == village_code,
-                current(Catchment.valid_from, Catchment.valid_to, today),
-                Institution.status == "active",
-                Institution.type.in_([t.value for t in PRIMARY_CARE_TYPES]),
-            )
-            .order_by(Institution.code)
-        )
-    )
+    candidates = institutions_serving(session, village_code, types=PRIMARY_CARE_VALUES)
     if wanted is not None:
         chosen = next((i for i in candidates if i.id == wanted), None)
         if chosen is None:
