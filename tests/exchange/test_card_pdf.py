@@ -107,6 +107,12 @@ def test_chronic_conditions_use_the_national_boxes() -> None:
     assert '<td colspan="3">无</td>' in bare  # no allergies
 
 
+def test_conditions_not_yet_recorded_leave_the_boxes_empty_for_the_pen() -> None:
+    unknown = render_info_cards_html([replace(CARD, chronic_conditions=None, allergies=None)])
+    assert '<span class="box">✓</span>' not in unknown.split("慢性病")[1].split("过敏史")[0]
+    assert '<td colspan="3"></td>' in unknown
+
+
 def test_chinese_fonts_are_embedded(pdf: bytes) -> None:
     fonts = _fonts(pdfium.PdfDocument(pdf)[0])
     assert fonts, "no text objects on the page"

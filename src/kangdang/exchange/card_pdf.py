@@ -52,8 +52,9 @@ class InfoCard:
     id_number: str | None  # printed as given (the caller decides whether to mask)
     abo_blood_type: str | None  # e.g. "A型"; None → 不详
     rh_blood_type: str | None  # "Rh阳性" / "Rh阴性"; None → 不详
-    chronic_conditions: list[str] = field(hash=False)
-    allergies: list[str] = field(hash=False)
+    # None: not recorded yet (the boxes stay empty, to fill in by hand); []: recorded as none (无).
+    chronic_conditions: list[str] | None = field(hash=False)
+    allergies: list[str] | None = field(hash=False)
     address: str  # 家庭住址
     phone: str | None  # 家庭电话
     emergency_contact: str | None
@@ -111,11 +112,11 @@ def _clean(items: list[str]) -> list[str]:
     return seen
 
 
-def _chronic(conditions: list[str]) -> tuple[list[Choice], list[str]]:
+def _chronic(conditions: list[str] | None) -> tuple[list[Choice], list[str]]:
     """The national boxes (无, the six named diseases, 其他疾病) and the names that go under 其他疾病."""
-    present = _clean(conditions)
+    present = _clean(conditions or [])
     others = [name for name in present if name not in CHRONIC_OPTIONS]
-    boxes = [Choice("无", not present)]
+    boxes = [Choice("无", conditions is not None and not present)]
     boxes += [Choice(option, option in present) for option in CHRONIC_OPTIONS]
     boxes.append(Choice("其他疾病", bool(others)))
     return boxes, others
@@ -130,7 +131,7 @@ def _view(card: InfoCard) -> dict[str, Any]:
     abo, abo_other = _abo(card.abo_blood_type)
     rh, rh_other = _rh(card.rh_blood_type)
     chronic, chronic_other = _chronic(card.chronic_conditions)
-    allergies = _clean(card.allergies)
+    allergies = _clean(card.allergies or [])
     return {
         "card": card,
         "birth_date": format_date(card.birth_date),
@@ -141,7 +142,7 @@ def _view(card: InfoCard) -> dict[str, Any]:
         "rh_other": rh_other,
         "chronic": chronic,
         "chronic_other": "、".join(chronic_other),
-        "allergies": "、".join(allergies) if allergies else "无",
+        "allergies": "、".join(allergies) if allergies else ("无" if card.allergies is not None else ""),
         "issued_on": format_date(card.issued_on) if card.issued_on else "",
         "qr": _qr_data_uri(card.record_number),
     }

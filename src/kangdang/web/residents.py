@@ -466,8 +466,8 @@ def info_card_of(view: RecordView) -> InfoCard:
         id_number=person.document_masked,
         abo_blood_type=None,
         rh_blood_type=None,
-        chronic_conditions=[],
-        allergies=[],
+        chronic_conditions=None,  # 个人基本信息表 (既往史, 过敏史) comes with the forms issue: not recorded yet
+        allergies=None,
         address=f"{view.village.name}{person.current_address or ''}",
         phone=person.phone,
         emergency_contact=person.contact_name,
