@@ -284,3 +284,82 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive
         sys.exit(130)
+
+
+# --- import ------------------------------------------------------------------------------------------------
+
+import_app = typer.Typer(help="Import residents and households from Excel/CSV.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("residents")
+def import_residents_command(
+    file: Annotated[Path, typer.Argument(help="The residents table (.xlsx or .csv, UTF-8 or GB18030).")],
+    commit: Annotated[
+        bool, typer.Option("--commit/--dry-run", help="Import (--commit) or only check and report (default).")
+    ] = False,
+    login: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (their scope); default: the system actor.")
+    ] = None,
+) -> None:
+    """Check a residents table and, with --commit, file every new resident and household in one transaction."""
+    from sqlalchemy import select
+
+    from kangdang.access.actor import system_actor
+    from kangdang.access.models import User
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.exchange.resident_table import read_resident_table
+    from kangdang.institutions.actors import load_actor
+    from kangdang.residents.bulk import check_residents, import_residents
+
+    if not file.is_file():
+        console.print(f"[red]找不到文件：{file}[/red]")
+        raise typer.Exit(1)
+    settings, engine = _engine()
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with transaction(build_sessionmaker(engine, settings)) as session:
+            actor = system_actor()
+            if login:
+                user = session.scalar(select(User).where(User.login == login))
+                if user is None or not user.is_active:
+                    console.print(f"[red]用户 {login} 不存在或已停用[/red]")
+                    raise typer.Exit(1)
+                actor = load_actor(session, user)
+            with console.status(f"读取 {file.name}…"):
+                rows = read_resident_table(file.name, file.read_bytes())
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("校验", total=len(rows))
+
+                def advance(stage: str, done: int, total: int) -> None:
+                    progress.update(task, description=stage, completed=done, total=total)
+
+                if commit:
+                    result = import_residents(session, actor, rows, filename=file.name, progress=advance)
+                else:
+                    result = check_residents(session, actor, rows, progress=advance)
+            if result.errors:
+                console.print(f"[red]文件有 {len(result.errors)} 处错误，未导入任何数据：[/red]")
+                for error in result.errors:
+                    console.print(f"  {error.message}", markup=False)
+                raise typer.Exit(1)
+    except DomainError as error:
+        console.print(f"[red]{error.message}[/red]")
+        for item in error.errors:
+            console.print(f"  {item.message}", markup=False)
+        raise typer.Exit(1) from None
+    counts = (
+        f"新建 {result.created} 人，已建档跳过 {result.skipped_existing} 人，新建家庭 {result.households_created} 户"
+        + (f"，加入已有家庭 {result.joined_households} 人" if result.joined_households else "")
+    )
+    if commit:
+        console.print(f"导入完成（{len(rows)} 行）：{counts}")
+    else:
+        console.print(f"校验通过（{len(rows)} 行，未导入）：将{counts}。加 --commit 导入。")

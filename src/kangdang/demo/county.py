@@ -19,6 +19,7 @@ from kangdang.access.crypto import cipher_for
 from kangdang.access.models import User
 from kangdang.access.roles import Role
 from kangdang.demo.people import make_person
+from kangdang.demo.residents import load_demo_residents
 from kangdang.institutions.models import Institution, Practitioner
 from kangdang.institutions.schemas import AccountCreate, InstitutionCreate, PractitionerCreate
 from kangdang.institutions.service import create_institution
@@ -237,6 +238,7 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         practitioner_id = first_staff.get((inst.code, role)) or _member_of(session, inst, role)
         create_account(session, actor, practitioner_id, AccountCreate(login=login, password=DEMO_PASSWORD))
         summary.accounts_created += 1
+    load_demo_residents(session, actor)
     session.flush()
     return summary
 

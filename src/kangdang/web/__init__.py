@@ -24,11 +24,11 @@ def build_web_router() -> APIRouter:
     modules = (
         account,
         home,
+        resident_import,  # before residents: /residents/import must not be read as /residents/{record_id}
         residents,
         households,
         transfers,
         duplicates,
-        resident_import,
         regions,
         institutions,
         staff,
