@@ -175,3 +175,11 @@ def test_a_file_that_travels_in_several_parts_is_put_back_together(web_login, db
     done = client.post("/residents/import/commit", data=fields)
     assert done.status_code == 200 and "导入完成" in done.text
     assert persons(db) == before + 3
+
+
+def test_the_residents_page_links_to_the_import_only_for_those_who_may_import(client, web_login):
+    web_login("dangan")
+    assert 'data-testid="import-residents"' in client.get("/residents").text
+    client.cookies.clear()
+    web_login("cunyi")
+    assert 'data-testid="import-residents"' not in client.get("/residents").text

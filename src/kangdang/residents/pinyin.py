@@ -178,6 +178,7 @@ def _analyse(name: str) -> tuple[list[Token], list[Token], list[tuple[int, int]]
     return options, display, spans
 
 
+@lru_cache(maxsize=1 << 16)  # names repeat a lot; the result is an immutable string
 def name_pinyin(name: str) -> str:
     """The display reading: "zhang san feng", "shan xiong xin", "ou yang xiu", "anna li"."""
     _, display, _ = _analyse(name)
@@ -206,6 +207,7 @@ def _combinations(options: Sequence[Token]) -> list[Token]:
     return chosen
 
 
+@lru_cache(maxsize=1 << 16)  # the result is an immutable frozenset, safe to share
 def search_keys(name: str) -> frozenset[str]:
     """Full pinyin and initials of the whole name and of its given name, for every likely reading."""
     options, display, spans = _analyse(name)

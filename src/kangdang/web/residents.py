@@ -160,6 +160,7 @@ def residents_page(
         "village_names": lookup_names(session, regions=codes).regions,
         "base_url": "/residents?" + urlencode({k: v for k, v in filters.items() if v}),
         "can_register": actor.can(Action.RESIDENT_REGISTER),
+        "can_import": actor.can(Action.RESIDENT_IMPORT),
         "age_on": age_on,
         "group_number": group_number,
     }
