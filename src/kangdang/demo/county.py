@@ -108,6 +108,7 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
                 region_code=region,
                 supervisor_id=supervisor.id if supervisor else None,
                 catchment=catchment,
+                phone=_demo_phone(code),
             ),
         )
         existing[code] = created
@@ -272,3 +273,10 @@ def demo_logins(session: Session) -> list[DemoLogin]:
         if name is not None:
             logins.append(DemoLogin(login=login, role=role, institution=name))
     return logins
+
+
+def _demo_phone(code: str) -> str:
+    """A stable landline in 湖州's area code (0572), derived from the institution code (no randomness,
+    so that loading stays deterministic and idempotent)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return f"0572-8{int(digits) % 1_000_000:06d}"
