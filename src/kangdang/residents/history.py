@@ -65,6 +65,34 @@ def record_change(
     return row
 
 
+def apply_changes(
+    session: Session,
+    actor: Actor,
+    obj: Any,
+    values: dict[str, Any],
+    *,
+    entity: str,
+    person_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+) -> dict[str, list[Any]]:
+    """Set ``values`` on ``obj`` and keep what really changed (old → new) in the history."""
+    changes = diff(obj, values)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    if changes:
+        record_change(
+            session,
+            actor,
+            entity=entity,
+            entity_id=obj.id,
+            action="update",
+            person_id=person_id,
+            household_id=household_id,
+            changes=changes,
+        )
+    return changes
+
+
 def changes_of(
     session: Session, *, person_ids: Iterable[uuid.UUID] = (), household_ids: Iterable[uuid.UUID] = ()
 ) -> list[ResidentChange]:

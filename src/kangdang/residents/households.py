@@ -18,7 +18,7 @@ from kangdang.institutions.actors import current
 from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
 from kangdang.residents.codes import HEAD
-from kangdang.residents.history import changes_of, diff, record_change
+from kangdang.residents.history import apply_changes, changes_of, record_change
 from kangdang.residents.models import HealthRecord, Household, HouseholdMember, Person, ResidentChange
 from kangdang.residents.numbering import allocate_household_numbers
 from kangdang.residents.schemas import HouseholdFields, HouseholdUpdate, MemberChange
@@ -107,19 +107,7 @@ def update_household(session: Session, actor: Actor, household_id: uuid.UUID, da
         region = session.get(Region, given["region_code"]) if given["region_code"] else None
         if region is None or region.level != Level.VILLAGE or not actor.scope.covers_region(region.code):
             raise InvalidInput("家庭未保存", errors=[_err("region_code", "请选择您管辖范围内的村/居委会")])
-    changes = diff(household, given)
-    for key, value in given.items():
-        setattr(household, key, value)
-    if changes:
-        record_change(
-            session,
-            actor,
-            entity="household",
-            entity_id=household.id,
-            action="update",
-            household_id=household.id,
-            changes=changes,
-        )
+    apply_changes(session, actor, household, given, entity="household", household_id=household.id)
     session.flush()
     return household
 

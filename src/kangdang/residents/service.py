@@ -24,7 +24,7 @@ from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
 from kangdang.residents.codes import HEAD
 from kangdang.residents.duplicates import LikelyDuplicates, likely_duplicates, remember_pairs
-from kangdang.residents.history import changes_of, diff, record_change
+from kangdang.residents.history import apply_changes, changes_of, diff, record_change
 from kangdang.residents.identity import check_identity
 from kangdang.residents.models import (
     HealthRecord,
@@ -276,19 +276,7 @@ def update_record(session: Session, actor: Actor, record_id: uuid.UUID, data: Re
     if given.get("responsible_doctor_id") is not None:
         _check_doctor(session, actor, given["responsible_doctor_id"], errors)
     errors.raise_if_any("修改未保存")
-    changes = diff(record, given)
-    for key, value in given.items():
-        setattr(record, key, value)
-    if changes:
-        record_change(
-            session,
-            actor,
-            entity="record",
-            entity_id=record.id,
-            action="update",
-            person_id=record.person_id,
-            changes=changes,
-        )
+    apply_changes(session, actor, record, given, entity="record", person_id=record.person_id)
     session.flush()
     return record
 
