@@ -283,3 +283,8 @@ def test_ten_thousand_names_are_keyed_quickly() -> None:
     elapsed = time.perf_counter() - started
     print(f"\n10,000 names: search_keys + name_pinyin in {elapsed:.3f} s")
     assert all(keyed) and all(s.count(" ") == 2 for s in shown)
+
+
+@pytest.mark.parametrize(("name", "wrong"), [("方明", "wang"), ("王芳", "yu"), ("叶青", "xie"), ("陆军", "liu")])
+def test_common_surnames_do_not_match_their_rare_readings(name: str, wrong: str) -> None:
+    assert not any(key.startswith(wrong) for key in search_keys(name))

@@ -26,6 +26,33 @@ MAX_COMBINATIONS = 64
 # only — the other readings are not search keys for the surname. Compound (two-character) surnames are
 # listed with their syllables; they are recognised before single ones.
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    # common surnames whose rare readings would make false matches (searching "yu" must not find 王)
+    "王": ("wang",),
+    "吴": ("wu",),
+    "朱": ("zhu",),
+    "许": ("xu",),
+    "冯": ("feng",),
+    "邓": ("deng",),
+    "彭": ("peng",),
+    "董": ("dong",),
+    "潘": ("pan",),
+    "蔡": ("cai",),
+    "余": ("yu",),
+    "杜": ("du",),
+    "叶": ("ye",),
+    "丁": ("ding",),
+    "姚": ("yao",),
+    "陆": ("lu",),
+    "汪": ("wang",),
+    "夏": ("xia",),
+    "方": ("fang",),
+    "白": ("bai",),
+    "尹": ("yin",),
+    "陶": ("tao",),
+    "郝": ("hao",),
+    "万": ("wan",),
+    "莫": ("mo",),
+    "汤": ("tang",),
     # compound surnames (复姓)
     "欧阳": ("ou", "yang"),
     "司马": ("si", "ma"),
