@@ -22,6 +22,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 
@@ -277,6 +279,24 @@ def users_set_password(
     except DomainError as error:
         _fail(error)
     console.print(f"用户 {login} 的密码已设置，账号已解锁")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 naming the first altered, missing or reordered entry."""
+    from kangdang.access.chain import verify_chain
+    from kangdang.db.engine import build_sessionmaker
+
+    settings, engine = _engine()
+    with build_sessionmaker(engine, settings)() as session, console.status("校验审计链…"):
+        report = verify_chain(session)
+    if report.broken_seq is not None:
+        console.print(f"[red]审计链已被破坏：{report.reason}（已校验 {report.checked} 条）[/red]")
+        raise typer.Exit(1)
+    if report.unchained:
+        console.print(f"[red]有 {report.unchained} 条审计记录不在链上（不是由本系统写入的）[/red]")
+        raise typer.Exit(1)
+    console.print(f"审计链完整：共 {report.checked} 条记录")
 
 
 def main() -> None:

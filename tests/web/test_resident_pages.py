@@ -400,3 +400,18 @@ def test_an_unknown_record_answers_404_not_500(web_login):
     client = web_login("cunyi")
     assert client.get(f"/residents/{uuid.uuid4()}").status_code == 404
     assert client.get("/residents/not-a-uuid").status_code in (400, 404, 422)
+
+
+def test_the_access_log_shows_who_opened_and_printed_the_record(web_login, client, db, actor_of):
+    from tests.residents.factories import file_resident
+
+    record = file_resident(db, actor_of("cunyi"), name="查阅者甲")
+    web_login("dangan")
+    client.get(f"/residents/{record.id}")
+    client.get(f"/residents/{record.id}/card.pdf")
+    log = client.get(f"/residents/{record.id}/access-log")
+    assert log.status_code == 200
+    assert "查阅档案" in log.text and "打印信息卡" in log.text and "dangan" in log.text
+    client.cookies.clear()
+    web_login("cunyi2")
+    assert client.get(f"/residents/{record.id}/access-log").status_code == 404

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
+from kangdang.access.chain import remember_pending
 from kangdang.access.models import AuditEvent
 from kangdang.access.roles import Action
 from kangdang.core.pagination import Page, PageRequest, paginate
@@ -38,6 +39,7 @@ def record_event(
         details=_jsonable(details or {}),
     )
     session.add(event)
+    remember_pending(session, event)
     return event
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from kangdang.api.audit import AuditEventOut
 from kangdang.api.deps import CurrentActor, DbSession, Paging
 from kangdang.api.schemas import ERROR_RESPONSES, ErrorOut, PageOut
 from kangdang.api.transfers import transfer_out
@@ -28,6 +29,7 @@ from kangdang.residents.schemas import (
 from kangdang.residents.search import search_residents
 from kangdang.residents.service import (
     get_record_view,
+    record_access_log,
     register_resident,
     reveal_document_number,
     update_person,
@@ -131,3 +133,15 @@ def request_transfer_(
     record_id: uuid.UUID, body: TransferRequest, session: DbSession, actor: CurrentActor
 ) -> TransferOut:
     return transfer_out(session, request_transfer(session, actor, record_id, body))
+
+
+@router.get(
+    "/{record_id}/access-log",
+    response_model=PageOut[AuditEventOut],
+    summary="Who looked at this record (opened, printed, revealed the document), newest first",
+)
+def access_log(record_id: uuid.UUID, session: DbSession, actor: CurrentActor, paging: Paging) -> PageOut[AuditEventOut]:
+    page = record_access_log(session, actor, record_id, page=paging)
+    return PageOut(
+        items=[AuditEventOut.model_validate(e) for e in page.items], total=page.total, page=page.page, size=page.size
+    )

@@ -34,8 +34,14 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> sessionmaker[Session]:
-    """Sessions carry the settings in ``session.info`` so services can reach them without globals."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs)
+    """Sessions carry the settings in ``session.info`` so services can reach them without globals, and chain
+    their audit events into the tamper-evident log just before they commit."""
+    from kangdang.access.chain import chain_pending, forget_pending
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs)
+    event.listen(factory, "before_commit", chain_pending)
+    event.listen(factory, "after_rollback", forget_pending)
+    return factory
 
 
 def settings_of(session: Session) -> Settings:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from kangdang.access.actor import Actor
 from kangdang.access.audit import record_event
 from kangdang.access.crypto import cipher_for, mask_identity
+from kangdang.access.models import AuditEvent
 from kangdang.access.roles import Action
 from kangdang.core.clock import today_local
 from kangdang.core.errors import ErrorCollector, FieldError, InvalidInput
+from kangdang.core.pagination import Page, PageRequest, paginate
 from kangdang.db.engine import settings_of
 from kangdang.institutions.actors import current
 from kangdang.institutions.models import Institution, Membership, Practitioner
@@ -536,3 +538,23 @@ def _check_doctor(session: Session, actor: Actor, practitioner_id: uuid.UUID, er
     )
     if found is None:
         errors.add("responsible_doctor_id", "责任医生不存在或不在您的管辖范围内")
+
+
+ACCESS_ACTIONS = ("record.read", "record.print_card", "person.reveal_document")
+
+
+def record_access_log(session: Session, actor: Actor, record_id: uuid.UUID, *, page: PageRequest) -> Page[AuditEvent]:
+    """Who looked at this resident's record (opened, printed, revealed the document), newest first — the list a
+    resident may be shown."""
+    actor.require(Action.RESIDENT_VIEW)
+    record = get_visible_record(session, actor, record_id)
+    stmt = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "person",
+            AuditEvent.subject_id == str(record.person_id),
+            AuditEvent.action.in_(ACCESS_ACTIONS),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    return paginate(session, stmt, page)

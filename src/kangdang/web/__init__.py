@@ -14,6 +14,7 @@ def build_web_router() -> APIRouter:
         households,
         institutions,
         regions,
+        resident_access,
         resident_import,
         residents,
         staff,
@@ -24,6 +25,7 @@ def build_web_router() -> APIRouter:
     modules = (
         account,
         home,
+        resident_access,
         resident_import,  # before residents: /residents/import must not be read as /residents/{record_id}
         residents,
         households,
