@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,22 @@ def _create_pg_database() -> tuple[str, Engine]:
         _unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     return url, admin
+
+
+@contextmanager
+def throwaway_database(backend: str, folder: Path) -> Iterator[str]:
+    """An empty database of its own, for tests whose writes must really commit (threads, tampering,
+    migrations); dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'throwaway-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    url, admin = _create_pg_database()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from kangdang.access.actor import system_actor
@@ -15,24 +15,17 @@ from kangdang.cli import app
 from kangdang.db.engine import build_engine, build_sessionmaker
 from kangdang.db.migrate import upgrade
 from kangdang.settings import Settings
-from tests.conftest import PG_ADMIN_URL, _unavailable
+from tests.conftest import throwaway_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def audited(request, tmp_path, monkeypatch):
     """A fresh database with 12 events written in 4 committed transactions; yields (url, engine, factory)."""
-    admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
-    else:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        name = f"kangdang_audit_{uuid.uuid4().hex[:10]}"
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:
-            _unavailable(f"PostgreSQL not reachable: {exc.__class__.__name__}")
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with throwaway_database(request.param, tmp_path) as url:
+        yield from _audited(url, monkeypatch)
+
+
+def _audited(url, monkeypatch):  # type: ignore[no-untyped-def]
     settings = Settings(environment="test", database_url=url)
     engine = build_engine(url)
     upgrade(engine)
@@ -48,10 +41,6 @@ def audited(request, tmp_path, monkeypatch):
     monkeypatch.setenv("KANGDANG_DATABASE_URL", url)
     yield url, engine, factory
     engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _verify() -> tuple[int, str]:

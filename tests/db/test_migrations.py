@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from kangdang.db.engine import build_engine
 from kangdang.db.migrate import current_revision, head_revision, schema_drift, upgrade
-from tests.conftest import PG_ADMIN_URL, _unavailable
+from tests.conftest import throwaway_database
 
 
 def _schema(engine) -> dict[str, object]:
@@ -37,31 +35,20 @@ def _schema(engine) -> dict[str, object]:
 
 
 def test_upgrade_on_empty_sqlite_and_postgresql_gives_the_same_schema_without_drift(tmp_path):
-    sqlite = build_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-    upgrade(sqlite)
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"kangdang_migr_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        _unavailable(f"PostgreSQL not reachable: {exc.__class__.__name__}")
-    postgres = build_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        upgrade(postgres)
-        for engine in (sqlite, postgres):
-            assert current_revision(engine) == head_revision()
-            assert schema_drift(engine) == []
-        sqlite_schema, postgres_schema = _schema(sqlite), _schema(postgres)
-        assert set(sqlite_schema) == set(postgres_schema)
-        for table in sqlite_schema:
-            assert sqlite_schema[table] == postgres_schema[table], table
-    finally:
-        postgres.dispose()
-        sqlite.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("sqlite", tmp_path) as sqlite_url, throwaway_database("postgresql", tmp_path) as pg_url:
+        sqlite, postgres = build_engine(sqlite_url), build_engine(pg_url)
+        try:
+            for engine in (sqlite, postgres):
+                upgrade(engine)
+                assert current_revision(engine) == head_revision()
+                assert schema_drift(engine) == []
+            sqlite_schema, postgres_schema = _schema(sqlite), _schema(postgres)
+            assert set(sqlite_schema) == set(postgres_schema)
+            for table in sqlite_schema:
+                assert sqlite_schema[table] == postgres_schema[table], table
+        finally:
+            postgres.dispose()
+            sqlite.dispose()
 
 
 def test_the_test_database_is_at_head_and_has_no_drift(engine):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from kangdang.core.idnumber import check_character
 from kangdang.db.engine import build_engine, build_sessionmaker
@@ -15,7 +14,7 @@ from kangdang.db.migrate import upgrade
 from kangdang.residents.models import HealthRecord
 from kangdang.residents.numbering import format_record_number, group_number
 from kangdang.settings import Settings
-from tests.conftest import PG_ADMIN_URL, _unavailable
+from tests.conftest import throwaway_database
 
 VILLAGE = "330521102201"  # 梅林村委会, in the catchment of the demo village doctor's township
 
@@ -36,18 +35,11 @@ def test_a_village_that_runs_out_of_serials_is_told_so():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_county(request, tmp_path) -> Iterator[tuple[Settings, object]]:
     """A database of its own (committed writes from many threads), with the demo county loaded."""
-    admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'concurrency.sqlite3'}"
-    else:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        name = f"kangdang_conc_{uuid.uuid4().hex[:10]}"
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:
-            _unavailable(f"PostgreSQL not reachable: {exc.__class__.__name__}")
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with throwaway_database(request.param, tmp_path) as url:
+        yield from _county(url)
+
+
+def _county(url: str) -> Iterator[tuple[Settings, object]]:
     settings = Settings(environment="test", database_url=url)
     engine = build_engine(url)
     upgrade(engine)
@@ -59,10 +51,6 @@ def fresh_county(request, tmp_path) -> Iterator[tuple[Settings, object]]:
         session.commit()
     yield settings, engine
     engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_concurrent_filing_in_one_village_never_repeats_a_number(fresh_county):

@@ -267,14 +267,16 @@ def transfers_page(
     return _worklist(request, session, actor, direction=direction, status=chosen or None, page=page, saved=saved)
 
 
-@router.post("/transfers/{transfer_id}/confirm", dependencies=[CsrfChecked])
-async def confirm_submit(request: Request, session: DbSession, actor: CurrentActor, transfer_id: uuid.UUID) -> Response:
+async def _decide(
+    request: Request, session: DbSession, actor: CurrentActor, transfer_id: uuid.UUID, decide: Any, saved: str
+) -> Response:
+    """The receiving side's decision (confirm or return), with the note as the form gave it."""
     values = form_values(await request.form())
     data, errors = parse(TransferDecision, {"note": values.get("note", "").strip() or None})
     if data is not None:
         try:
-            confirm_transfer(session, actor, transfer_id, data)
-            return RedirectResponse("/transfers?direction=incoming&saved=confirmed", status_code=303)
+            decide(session, actor, transfer_id, data)
+            return RedirectResponse(f"/transfers?direction=incoming&saved={saved}", status_code=303)
         except InvalidInput as error:
             session.rollback()
             errors = errors_of(error)
@@ -287,28 +289,16 @@ async def confirm_submit(request: Request, session: DbSession, actor: CurrentAct
         row_errors={str(transfer_id): errors},
         status_code=422,
     )
+
+
+@router.post("/transfers/{transfer_id}/confirm", dependencies=[CsrfChecked])
+async def confirm_submit(request: Request, session: DbSession, actor: CurrentActor, transfer_id: uuid.UUID) -> Response:
+    return await _decide(request, session, actor, transfer_id, confirm_transfer, "confirmed")
 
 
 @router.post("/transfers/{transfer_id}/return", dependencies=[CsrfChecked])
 async def return_submit(request: Request, session: DbSession, actor: CurrentActor, transfer_id: uuid.UUID) -> Response:
-    values = form_values(await request.form())
-    data, errors = parse(TransferDecision, {"note": values.get("note", "").strip() or None})
-    if data is not None:
-        try:
-            return_transfer(session, actor, transfer_id, data)
-            return RedirectResponse("/transfers?direction=incoming&saved=returned", status_code=303)
-        except InvalidInput as error:
-            session.rollback()
-            errors = errors_of(error)
-    return _worklist(
-        request,
-        session,
-        actor,
-        direction="incoming",
-        status="pending",
-        row_errors={str(transfer_id): errors},
-        status_code=422,
-    )
+    return await _decide(request, session, actor, transfer_id, return_transfer, "returned")
 
 
 @router.post("/transfers/{transfer_id}/cancel", dependencies=[CsrfChecked])
