@@ -20,7 +20,6 @@ from kangdang.regions.models import Region
 from kangdang.residents.codes import HEAD
 from kangdang.residents.history import apply_changes, changes_of, record_change
 from kangdang.residents.models import HealthRecord, Household, HouseholdMember, Person, ResidentChange
-from kangdang.residents.numbering import allocate_household_numbers
 from kangdang.residents.schemas import HouseholdFields, HouseholdUpdate, MemberChange
 from kangdang.residents.scope import get_visible_person
 
@@ -77,25 +76,10 @@ def create_household(session: Session, actor: Actor, data: HouseholdFields, *, h
         errors.add("region_code", "请选择您管辖范围内的村/居委会")
     errors.raise_if_any("家庭未保存")
     head = get_visible_person(session, actor, head_id)
-    number = allocate_household_numbers(session, data.region_code)[0]
-    household = Household(household_number=number, head_person_id=head.id, **data.model_dump())
-    session.add(household)
-    session.flush()
-    record_change(
-        session,
-        actor,
-        entity="household",
-        entity_id=household.id,
-        action="create",
-        household_id=household.id,
-        person_id=head.id,
-        changes={"household_number": [None, number], "head": [None, head.name]},
-    )
-    from kangdang.residents.service import add_to_household
+    from kangdang.residents.service import create_household_for
 
-    add_to_household(session, actor, household, head, HEAD, on=today_local())
-    household.head_person_id = head.id
-    session.flush()
+    fields = data.model_dump()
+    household = create_household_for(session, actor, head, region_code=fields.pop("region_code"), **fields)
     return household
 
 

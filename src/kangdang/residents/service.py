@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -167,18 +168,19 @@ def refresh_search_keys(session: Session, persons: list[Person]) -> None:
         session.execute(insert(PersonSearchKey), rows)
 
 
-def create_household_for(session: Session, actor: Actor, head: Person, *, address: str | None) -> Household:
-    number = allocate_household_numbers(session, head.current_region_code)[0]
-    household = Household(
-        household_number=number,
-        region_code=head.current_region_code,
-        address=address,
-        head_person_id=head.id,
-        phone=head.phone,
-    )
+def create_household_for(
+    session: Session, actor: Actor, head: Person, *, region_code: str | None = None, **fields: Any
+) -> Household:
+    """A new household (家庭编号 allocated in its village) with ``head`` as 户主; they leave any other household.
+
+    ``fields`` are the household's own data (address, phone, living environment …); the caller checks them.
+    """
+    village = region_code or head.current_region_code
+    number = allocate_household_numbers(session, village)[0]
+    fields.setdefault("phone", head.phone)
+    household = Household(household_number=number, region_code=village, head_person_id=head.id, **fields)
     session.add(household)
     session.flush()
-    add_to_household(session, actor, household, head, HEAD, on=today_local())
     record_change(
         session,
         actor,
@@ -189,6 +191,9 @@ def create_household_for(session: Session, actor: Actor, head: Person, *, addres
         person_id=head.id,
         changes={"household_number": [None, number], "head": [None, head.name]},
     )
+    add_to_household(session, actor, household, head, HEAD, on=today_local())
+    household.head_person_id = head.id
+    session.flush()
     return household
 
 
