@@ -57,6 +57,9 @@ class Action(StrEnum):
     RECORD_CLOSE = "record.close"
     DUPLICATE_MANAGE = "duplicate.manage"
     RESIDENT_IMPORT = "resident.import"
+    FORM_FILL = "form.fill"
+    FORM_AMEND = "form.amend"
+    FORM_VOID = "form.void"
 
 
 _EVERYONE = frozenset(Role)
@@ -85,4 +88,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_CLOSE: frozenset({Role.RECORDS_MANAGER}),
     Action.DUPLICATE_MANAGE: frozenset({Role.RECORDS_MANAGER, Role.SYSTEM_ADMIN}),
     Action.RESIDENT_IMPORT: frozenset({Role.RECORDS_MANAGER, Role.SYSTEM_ADMIN}),
+    # Forms (服务记录): care staff fill, sign and amend them; marking one entered in error needs a
+    # township doctor or records manager.
+    Action.FORM_FILL: _CARE,
+    Action.FORM_AMEND: _CARE,
+    Action.FORM_VOID: frozenset({Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER}),
 }

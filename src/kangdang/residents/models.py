@@ -98,6 +98,8 @@ class HealthRecord(IdMixin, TimestampMixin, Base):
     closed_on: Mapped[date | None]
     closure_reason: Mapped[str | None] = mapped_column(String(1))
     closure_note: Mapped[str | None] = mapped_column(String(200))
+    # the day the cover and 个人基本信息表 (for children 0–6: the newborn visit form) were both completed
+    filing_complete_on: Mapped[date | None]
 
     __table_args__ = (
         CheckConstraint("status IN ('active', 'closed')", name="status_values"),

@@ -545,7 +545,8 @@ def _check_doctor(session: Session, actor: Actor, practitioner_id: uuid.UUID, er
         errors.add("responsible_doctor_id", "责任医生不存在或不在您的管辖范围内")
 
 
-ACCESS_ACTIONS = ("record.read", "record.print_card", "person.reveal_document")
+# what shows in "who looked at this record" (form.* are the forms domain's reads and prints)
+ACCESS_ACTIONS = ("record.read", "record.print_card", "person.reveal_document", "form.read", "form.print")
 
 
 def record_access_log(session: Session, actor: Actor, record_id: uuid.UUID, *, page: PageRequest) -> Page[AuditEvent]:

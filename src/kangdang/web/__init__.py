@@ -17,6 +17,7 @@ def build_web_router() -> APIRouter:
         resident_access,
         resident_import,
         residents,
+        service_records,
         staff,
         transfers,
     )
@@ -28,6 +29,7 @@ def build_web_router() -> APIRouter:
         resident_access,
         resident_import,  # before residents: /residents/import must not be read as /residents/{record_id}
         residents,
+        service_records,
         households,
         transfers,
         duplicates,

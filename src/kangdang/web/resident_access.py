@@ -20,6 +20,8 @@ ACCESS_LABELS = {
     "record.read": "查阅档案",
     "record.print_card": "打印信息卡",
     "person.reveal_document": "查看完整证件号",
+    "form.read": "查阅表单",
+    "form.print": "打印表单",
 }
 
 

@@ -22,6 +22,8 @@ from kangdang.exchange.card_pdf import CardUnavailable, InfoCard, render_info_ca
 from kangdang.institutions.actors import current
 from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.institutions.service import visible_institutions
+from kangdang.records.catalogue import catalogue
+from kangdang.records.service import applicable_forms, list_forms
 from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
 from kangdang.regions.service import region_choices
@@ -44,6 +46,7 @@ from kangdang.residents.service import (
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.forms import FormErrors, errors_of, form_values, parse
 from kangdang.web.resident_display import age_on, history_lines, lookup_names
+from kangdang.web.service_records import STATUS_LABELS
 
 router = APIRouter(prefix="/residents")
 
@@ -371,6 +374,10 @@ def _record_page(
         "can_transfer": active and actor.can(Action.RECORD_TRANSFER),
         "can_close": active and actor.can(Action.RECORD_CLOSE),
         "can_reopen": not active and actor.can(Action.RECORD_CLOSE),
+        "services": list_forms(session, actor, record_id),
+        "form_menu": applicable_forms(view.person, today_local()) if active and actor.can(Action.FORM_FILL) else [],
+        "form_titles": {code: form.title for code, form in catalogue().forms.items()},
+        "form_status": STATUS_LABELS,
     }
     response = render(request, "residents/record.html", context)
     response.headers.update(headers or {})
