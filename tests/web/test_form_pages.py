@@ -11,6 +11,7 @@ from kangdang.records.models import ServiceRecord
 from tests.helpers import csrf_from, post_form
 from tests.residents.factories import file_resident
 
+FILED = date(2020, 1, 1)
 FORM_ID = re.compile(r"/forms/([0-9a-f-]{36})")
 
 
@@ -35,7 +36,7 @@ def filled(**changes: str) -> dict[str, Any]:
 
 
 def test_a_village_doctor_fills_signs_and_prints_a_follow_up(db: Any, actor_of: Any, web_login: Any) -> None:
-    record = file_resident(db, actor_of("cunyi"), name="沈秀英", born=date(1962, 8, 1), sex="2", filed_on=date(2020, 1, 1))
+    record = file_resident(db, actor_of("cunyi"), name="沈秀英", born=date(1962, 8, 1), sex="2", filed_on=FILED)
     client = web_login("cunyi")
     page = client.get(f"/residents/{record.id}")
     assert "高血压患者随访服务记录表" in page.text and "建档未完成" in page.text
@@ -57,7 +58,7 @@ def test_a_village_doctor_fills_signs_and_prints_a_follow_up(db: Any, actor_of: 
 
 
 def test_errors_show_beside_their_fields_and_nothing_is_saved(db: Any, actor_of: Any, web_login: Any) -> None:
-    record = file_resident(db, actor_of("cunyi"), name="钱国强", born=date(1955, 2, 3), filed_on=date(2020, 1, 1))
+    record = file_resident(db, actor_of("cunyi"), name="钱国强", born=date(1955, 2, 3), filed_on=FILED)
     client = web_login("cunyi")
     url = f"/residents/{record.id}/forms/new?form=hypertension_followup"
     before = db.query(ServiceRecord).count()
@@ -70,7 +71,7 @@ def test_errors_show_beside_their_fields_and_nothing_is_saved(db: Any, actor_of:
 
 
 def test_amending_keeps_both_versions_and_voiding_marks_the_form(db: Any, actor_of: Any, web_login: Any) -> None:
-    record = file_resident(db, actor_of("cunyi"), name="陆美华", born=date(1950, 1, 9), sex="2", filed_on=date(2020, 1, 1))
+    record = file_resident(db, actor_of("cunyi"), name="陆美华", born=date(1950, 1, 9), sex="2", filed_on=FILED)
     client = web_login("cunyi")
     created = post_form(client, f"/residents/{record.id}/forms/new?form=hypertension_followup", filled())
     form_id = FORM_ID.search(created.headers["location"]).group(1)  # type: ignore[union-attr]
@@ -94,7 +95,7 @@ def test_amending_keeps_both_versions_and_voiding_marks_the_form(db: Any, actor_
 
 
 def test_another_township_doctor_cannot_open_the_form(db: Any, actor_of: Any, web_login: Any) -> None:
-    record = file_resident(db, actor_of("cunyi"), name="费建华", born=date(1960, 6, 6), filed_on=date(2020, 1, 1))
+    record = file_resident(db, actor_of("cunyi"), name="费建华", born=date(1960, 6, 6), filed_on=FILED)
     client = web_login("cunyi")
     created = post_form(client, f"/residents/{record.id}/forms/new?form=hypertension_followup", filled())
     form_id = FORM_ID.search(created.headers["location"]).group(1)  # type: ignore[union-attr]

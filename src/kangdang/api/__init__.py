@@ -6,9 +6,20 @@ from fastapi import APIRouter
 
 
 def build_api_router() -> APIRouter:
-    from kangdang.api import audit, auth, duplicates, households, institutions, regions, residents, staff, transfers
+    from kangdang.api import (
+        audit,
+        auth,
+        duplicates,
+        forms,
+        households,
+        institutions,
+        regions,
+        residents,
+        staff,
+        transfers,
+    )
 
     router = APIRouter()
-    for module in (auth, residents, households, transfers, duplicates, regions, institutions, staff, audit):
+    for module in (auth, residents, forms, households, transfers, duplicates, regions, institutions, staff, audit):
         router.include_router(module.router)
     return router

@@ -1,0 +1,1 @@
+"""The national forms: definitions (data files), the form engine, service records and their derived values."""
