@@ -218,3 +218,22 @@ def test_a_closed_record_takes_no_new_forms(db: Any, actor_of: Any, patient: Any
     )
     with pytest.raises(Conflict):
         save_form(db, actor_of("dangan"), patient.id, "hypertension_followup", followup(), sign=True)
+
+
+def test_the_info_card_reads_blood_groups_conditions_and_allergies_from_the_basic_form(
+    db: Any, actor_of: Any, patient: Any
+) -> None:
+    from kangdang.records.card_facts import card_facts
+
+    assert card_facts(db, patient.person_id) is None
+    answers = personal_basic_info() | {
+        "past_diseases": [{"disease": "2", "diagnosed": "2019-06"}, {"disease": "6", "detail": "胃癌"}],
+        "drug_allergy": ["2", "5"],
+        "drug_allergy_other": "头孢类",
+    }
+    save_form(db, actor_of("cunyi"), patient.id, "personal_basic_info", answers, sign=True)
+    facts = card_facts(db, patient.person_id)
+    assert facts is not None
+    assert (facts.abo, facts.rh) == ("A型", "Rh阳性")
+    assert facts.chronic_conditions == ["高血压", "胃癌"]
+    assert facts.allergies == ["青霉素", "头孢类"]

@@ -95,6 +95,11 @@ def catalogue() -> Catalogue:
     value_sets: dict[str, ValueSet] = {}
     for name, data in _read_yaml("valuesets"):
         vs = ValueSet.model_validate(data)
+        labels = {o.label for o in vs.options}
+        for edition, previous in vs.previous.items():
+            for option in previous:
+                if (option.maps_to or option.label) not in labels:
+                    raise DefinitionError(f"{vs.code}: {edition} code {option.code} maps to no current label")
         if f"{vs.code}.yaml" != name:
             raise DefinitionError(f"value set file {name} must be named {vs.code}.yaml")
         value_sets[vs.code] = vs

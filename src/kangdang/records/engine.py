@@ -49,15 +49,20 @@ def _blank(value: Any) -> bool:
 
 
 def _number_text(value: Any) -> str:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Bad("请输入数字")
-    return str(value).strip().replace("，", ".").replace(",", ".")
+    text = str(value).strip().replace("，", ".").replace(",", ".")
+    if len(text) > 20:
+        raise _Bad("数值过长")
+    return text
 
 
 def _coerce(item: Item, value: Any, cat: Catalogue) -> Any:
     kind = item.type
     if kind == "text":
-        text = str(value).strip()
+        if not isinstance(value, str | int | float):
+            raise _Bad("请输入文字")
+        text = str(value).replace("\x00", "").strip()
         if item.max_length and len(text) > item.max_length:
             raise _Bad(f"最多 {item.max_length} 个字")
         return text
@@ -66,7 +71,7 @@ def _coerce(item: Item, value: Any, cat: Catalogue) -> Any:
             number = Decimal(_number_text(value))
         except InvalidOperation:
             raise _Bad("请输入整数") from None
-        if number != number.to_integral_value() or not number.is_finite():
+        if not number.is_finite() or abs(number) >= 10**12 or number != number.to_integral_value():
             raise _Bad("请输入整数")
         return int(number)
     if kind == "decimal":
@@ -74,13 +79,15 @@ def _coerce(item: Item, value: Any, cat: Catalogue) -> Any:
             number = Decimal(_number_text(value))
         except InvalidOperation:
             raise _Bad("请输入数字") from None
-        if not number.is_finite():
+        if not number.is_finite() or abs(number) >= 10**12:
             raise _Bad("请输入数字")
         places = item.decimals if item.decimals is not None else 2
         return float(round(number, places))
     if kind == "date":
         if isinstance(value, date):
             return value
+        if not isinstance(value, str):
+            raise _Bad("日期格式应为 年-月-日，例如 2026-05-01")
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
@@ -107,6 +114,8 @@ def _coerce(item: Item, value: Any, cat: Catalogue) -> Any:
         return code
     if kind == "codes":
         values = value if isinstance(value, list | tuple) else [value]
+        if any(not isinstance(v, str | int) or isinstance(v, bool) for v in values):
+            raise _Bad("请从选项中选择")
         chosen = [str(v).strip() for v in values if not _blank(v)]
         if any(c not in codes for c in chosen):
             raise _Bad("请从选项中选择")

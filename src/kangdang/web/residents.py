@@ -22,6 +22,7 @@ from kangdang.exchange.card_pdf import CardUnavailable, InfoCard, render_info_ca
 from kangdang.institutions.actors import current
 from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.institutions.service import visible_institutions
+from kangdang.records.card_facts import card_facts
 from kangdang.records.catalogue import catalogue
 from kangdang.records.service import applicable_forms, list_forms
 from kangdang.regions.codes import Level
@@ -462,20 +463,21 @@ async def edit_resident_submit(
 # --- the info card -------------------------------------------------------------------------------------
 
 
-def info_card_of(view: RecordView) -> InfoCard:
-    """The card's facts: the document number masked (never the full one on paper); blood type, chronic
-    conditions and allergies come with the 个人基本信息表 form and are not recorded yet."""
+def info_card_of(session: Session, view: RecordView) -> InfoCard:
+    """The card's facts: the document number masked (never the full one on paper); blood groups, chronic
+    conditions and allergies from the latest signed 个人基本信息表 (left blank, to fill by hand, before)."""
     person, doctor, institution = view.person, view.doctor, view.managing_institution
+    facts = card_facts(session, person.id)
     return InfoCard(
         name=person.name,
         sex=SEXES.get(person.sex, "未说明的性别"),
         birth_date=person.birth_date,
         record_number=view.record.record_number,
         id_number=person.document_masked,
-        abo_blood_type=None,
-        rh_blood_type=None,
-        chronic_conditions=None,  # 个人基本信息表 (既往史, 过敏史) comes with the forms issue: not recorded yet
-        allergies=None,
+        abo_blood_type=facts.abo if facts else None,
+        rh_blood_type=facts.rh if facts else None,
+        chronic_conditions=facts.chronic_conditions if facts else None,
+        allergies=facts.allergies if facts else None,
         address=f"{view.village.name}{person.current_address or ''}",
         phone=person.phone,
         emergency_contact=person.contact_name,
@@ -492,7 +494,7 @@ def info_card_of(view: RecordView) -> InfoCard:
 def info_card_pdf(request: Request, session: DbSession, actor: CurrentActor, record_id: uuid.UUID) -> Response:
     view = get_record_view(session, actor, record_id)
     try:
-        pdf = render_info_card(info_card_of(view))
+        pdf = render_info_card(info_card_of(session, view))
     except CardUnavailable as error:
         context = {"status": 503, "message": error.message, "details": []}
         return render(request, "errors/error.html", context, status_code=503)

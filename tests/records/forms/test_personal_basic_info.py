@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from kangdang.records import legacy
 from kangdang.records.catalogue import catalogue
 from kangdang.records.definition import ValueSet
 from tests.records.formkit import errors, fill
@@ -244,10 +245,17 @@ def value_set(code: str) -> ValueSet:
 
 def current_code(code: str, edition: str, old: str) -> str:
     """The 2017 code meaning the same as ``old`` of ``edition`` (through the label, never the number)."""
-    vs = value_set(code)
-    previous = next(o for o in vs.previous[edition] if o.code == old)
-    label = previous.maps_to or previous.label
-    return next(o.code for o in vs.options if o.label == label)
+    return legacy.current_code(value_set(code), edition, old)
+
+
+def test_a_2011_form_is_upgraded_by_meaning() -> None:
+    form = catalogue().form("personal_basic_info")
+    saved_2011 = {"blood_rh": "1", "education": "4", "past_diseases": [{"disease": "8", "diagnosed": "2010-03"}]}
+    assert legacy.upgrade_answers(form, saved_2011, "2011") == {
+        "blood_rh": "2",  # 2011 "RH阴性：否" is Rh positive
+        "education": "6",  # 高中/技校/中专 → 高中
+        "past_diseases": [{"disease": "8", "diagnosed": "2010-03"}],  # 重性精神疾病 → 严重精神障碍
+    }
 
 
 def test_2011_rh_negative_question_maps_by_meaning() -> None:
