@@ -18,6 +18,7 @@ from kangdang.access.actor import system_actor
 from kangdang.access.crypto import cipher_for
 from kangdang.access.models import User
 from kangdang.access.roles import Role
+from kangdang.demo.forms import load_demo_forms
 from kangdang.demo.people import make_person
 from kangdang.demo.residents import load_demo_residents
 from kangdang.institutions.models import Institution, Practitioner
@@ -240,6 +241,8 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         create_account(session, actor, practitioner_id, AccountCreate(login=login, password=DEMO_PASSWORD))
         summary.accounts_created += 1
     load_demo_residents(session, actor)
+    note("演示表单")
+    load_demo_forms(session)
     session.flush()
     return summary
 
