@@ -53,7 +53,9 @@ def test_a_village_doctor_fills_signs_finds_and_prints_a_hypertension_follow_up(
     page.get_by_label("用药情况第1行每次剂量").fill("5")
     # The server classifies while the doctor types: 152/92 is above the target of 140/90.
     classification = page.get_by_test_id("derived-classification")
-    page.wait_for_function("() => document.querySelector('[data-testid=derived-classification]').textContent.trim() !== ''")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=derived-classification]').textContent.trim() !== ''"
+    )
     assert classification.inner_text() == "控制不满意"
     assert page.get_by_test_id("derived-management_action").inner_text() == "第1次控制不满意2周随访"
     assert page.get_by_test_id("derived-bmi").inner_text() == "25.7 kg/m²"  # 70 / 1.65² = 25.71

@@ -23,12 +23,17 @@ class DefinitionError(ValueError):
 class Catalogue:
     forms: dict[str, FormDefinition]  # code → current definition
     value_sets: dict[str, ValueSet]
+    editions: dict[tuple[str, str], FormDefinition]  # (code, version) → every definition, older ones too
 
     def form(self, code: str) -> FormDefinition:
         try:
             return self.forms[code]
         except KeyError:
             raise NotFound("没有这种表单") from None
+
+    def form_at(self, code: str, version: str) -> FormDefinition:
+        """The definition a form was filled with (older editions live in ``<code>@<version>.yaml``)."""
+        return self.editions.get((code, version)) or self.form(code)
 
     def options(self, item: Item) -> tuple[Option, ...]:
         return self.value_sets[item.value_set].options if item.value_set else item.options
@@ -104,10 +109,14 @@ def catalogue() -> Catalogue:
             raise DefinitionError(f"value set file {name} must be named {vs.code}.yaml")
         value_sets[vs.code] = vs
     forms: dict[str, FormDefinition] = {}
+    editions: dict[tuple[str, str], FormDefinition] = {}
     for name, data in _read_yaml("forms"):
         form = FormDefinition.model_validate(data)
-        if f"{form.code}.yaml" != name:
-            raise DefinitionError(f"form file {name} must be named {form.code}.yaml")
+        current = name == f"{form.code}.yaml"
+        if not current and name != f"{form.code}@{form.version}.yaml":
+            raise DefinitionError(f"form file {name} must be named {form.code}.yaml or {form.code}@{form.version}.yaml")
         _check_form(form, value_sets)
-        forms[form.code] = form
-    return Catalogue(forms=forms, value_sets=value_sets)
+        editions[(form.code, form.version)] = form
+        if current:
+            forms[form.code] = form
+    return Catalogue(forms=forms, value_sets=value_sets, editions=editions)

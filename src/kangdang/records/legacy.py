@@ -38,6 +38,8 @@ def upgrade_answers(form: FormDefinition, answers: Mapping[str, Any], edition: s
     """Answers saved under an earlier edition, with every coded value re-coded to the current edition."""
     value_sets = catalogue().value_sets
     upgraded = dict(answers)
+    if edition == form.version:
+        return upgraded
 
     def recode(set_code: str | None, value: Any) -> Any:
         if set_code is None:

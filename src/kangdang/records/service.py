@@ -312,7 +312,7 @@ def form_context_for(session: Session, row: ServiceRecord) -> FormContext:
     """The context a stored form is shown against (bound values, birth date)."""
     record = session.get_one(HealthRecord, row.record_id)
     person = session.get_one(Person, row.person_id)
-    form = catalogue().form(row.form_code)
+    form = catalogue().form_at(row.form_code, row.form_version)
     return _context(session, record, person, form, lineage_id=row.lineage_id)
 
 

@@ -21,6 +21,7 @@ from kangdang.records.bound import bound_values
 from kangdang.records.catalogue import catalogue
 from kangdang.records.definition import FormDefinition
 from kangdang.records.engine import enabled_items
+from kangdang.records.legacy import upgrade_answers
 from kangdang.records.models import ServiceRecord
 from kangdang.records.service import (
     amend_form,
@@ -164,7 +165,7 @@ def form_page(
 
 
 def _view_context(session: Session, actor: Actor, row: ServiceRecord, *, saved: str = "") -> dict[str, Any]:
-    form = catalogue().form(row.form_code)
+    form = catalogue().form_at(row.form_code, row.form_version)
     record = session.get_one(HealthRecord, row.record_id)
     person = session.get_one(Person, row.person_id)
     versions = form_versions(session, actor, row.id)
@@ -246,7 +247,7 @@ def amend_page(request: Request, session: DbSession, actor: CurrentActor, form_i
         session,
         record,
         form,
-        values_for_page(row.answers),
+        values_for_page(upgrade_answers(form, row.answers, row.form_version)),
         {},
         dict(form_context_for(session, row).bound),
         action=f"/forms/{row.id}/amend",
@@ -288,7 +289,7 @@ async def void_submit(request: Request, session: DbSession, actor: CurrentActor,
 def print_form(request: Request, session: DbSession, actor: CurrentActor, form_id: uuid.UUID) -> Response:
     row = get_form(session, actor, form_id, purpose="form.print")
     context = form_context_for(session, row)
-    pdf = render_form_pdf(catalogue().form(row.form_code), row, dict(context.bound))
+    pdf = render_form_pdf(catalogue().form_at(row.form_code, row.form_version), row, dict(context.bound))
     filename = f"form-{row.form_code}-{row.service_date.isoformat()}.pdf"
     return Response(
         pdf,
