@@ -6,6 +6,9 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    # least senior first: an actor's primary role (their home page) is the last of theirs in this order
+    AGGREGATE_VIEWER = "aggregate_viewer"
+    HOSPITAL_DOCTOR = "hospital_doctor"
     VILLAGE_DOCTOR = "village_doctor"
     TOWNSHIP_DOCTOR = "township_doctor"
     RECORDS_MANAGER = "records_manager"
@@ -25,6 +28,8 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
+    Role.AGGREGATE_VIEWER: "统计查看员",
+    Role.HOSPITAL_DOCTOR: "医院/疾控医生",
     Role.VILLAGE_DOCTOR: "村医",
     Role.TOWNSHIP_DOCTOR: "乡镇/社区医生",
     Role.RECORDS_MANAGER: "档案管理员",
@@ -34,7 +39,8 @@ ROLE_LABELS = {
     Role.SYSTEM_ADMIN: "系统管理员",
 }
 
-COUNTY_ROLES = frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN})
+# County roles (and the aggregate-only viewer of a city or province) see their institution's region subtree.
+COUNTY_ROLES = frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN, Role.AGGREGATE_VIEWER})
 
 
 class Action(StrEnum):
@@ -60,9 +66,15 @@ class Action(StrEnum):
     FORM_FILL = "form.fill"
     FORM_AMEND = "form.amend"
     FORM_VOID = "form.void"
+    ACCESS_APPLY = "access.apply"  # apply for a record outside one's jurisdiction (with consent)
+    ACCESS_DECIDE = "access.decide"  # approve or reject applications, record consent, revoke grants
+    BREAK_GLASS = "access.break_glass"  # open a record outside one's jurisdiction in an emergency
+    TRAINING_MANAGE = "training.manage"  # record staff training (course, date, score, pass)
+    KEEPER_DESIGNATE = "keeper.designate"  # name an institution's responsible records managers
 
 
 _EVERYONE = frozenset(Role)
+_PERSONAL_DATA = _EVERYONE - {Role.AGGREGATE_VIEWER}  # an aggregate-only viewer sees figures, never people
 _STAFF_ADMINS = frozenset({Role.INSTITUTION_ADMIN, Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
 _COUNTY_ADMINS = frozenset({Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
 _CARE = frozenset({Role.VILLAGE_DOCTOR, Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER})
@@ -76,12 +88,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.INSTITUTION_CREATE: _COUNTY_ADMINS,
     Action.INSTITUTION_EDIT: _STAFF_ADMINS,
     Action.INSTITUTION_CLOSE: _COUNTY_ADMINS,
-    Action.STAFF_VIEW: _EVERYONE,
+    Action.STAFF_VIEW: _PERSONAL_DATA,
     Action.STAFF_MANAGE: _STAFF_ADMINS,
     Action.USER_MANAGE: _STAFF_ADMINS,
     Action.AUDIT_VIEW: frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN}),
     # Residents' records: care staff work on them; county roles read them (every read is audited).
-    Action.RESIDENT_VIEW: _CARE | {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN},
+    # A hospital or CDC doctor has no jurisdiction: they see a record only through a grant or break-glass.
+    Action.RESIDENT_VIEW: _CARE | {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN, Role.HOSPITAL_DOCTOR},
     Action.RESIDENT_REGISTER: _CARE,
     Action.RESIDENT_EDIT: _CARE,
     Action.RECORD_TRANSFER: frozenset({Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER}),
@@ -93,4 +106,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FORM_FILL: _CARE,
     Action.FORM_AMEND: _CARE,
     Action.FORM_VOID: frozenset({Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER}),
+    Action.ACCESS_APPLY: _CARE | {Role.HOSPITAL_DOCTOR},
+    Action.ACCESS_DECIDE: frozenset({Role.INSTITUTION_ADMIN, Role.RECORDS_MANAGER}),
+    Action.BREAK_GLASS: frozenset({Role.HOSPITAL_DOCTOR, Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR}),
+    Action.TRAINING_MANAGE: frozenset({Role.INSTITUTION_ADMIN, Role.RECORDS_MANAGER, Role.COUNTY_MANAGER}),
+    Action.KEEPER_DESIGNATE: frozenset({Role.INSTITUTION_ADMIN, Role.COUNTY_MANAGER}),
 }

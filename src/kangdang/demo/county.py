@@ -47,6 +47,8 @@ DEMO_ACCOUNTS = (
     ("yisheng", Role.TOWNSHIP_DOCTOR, "centre_a"),
     ("cunyi", Role.VILLAGE_DOCTOR, "village_a"),
     ("cunyi2", Role.VILLAGE_DOCTOR, "village_b"),
+    ("yiyuan", Role.HOSPITAL_DOCTOR, "hospital"),
+    ("tongji", Role.AGGREGATE_VIEWER, "bureau"),
 )
 POPULATION_YEARS = (2025, 2026)
 
@@ -119,7 +121,9 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
     bureau = institution(
         f"{COUNTY_CODE}-01", f"{county.name}卫生健康局", InstitutionType.HEALTH_ADMIN, COUNTY_CODE, None, []
     )
-    institution(f"{COUNTY_CODE}-02", f"{county.name}人民医院", InstitutionType.COUNTY_HOSPITAL, COUNTY_CODE, bureau, [])
+    hospital = institution(
+        f"{COUNTY_CODE}-02", f"{county.name}人民医院", InstitutionType.COUNTY_HOSPITAL, COUNTY_CODE, bureau, []
+    )
     institution(f"{COUNTY_CODE}-03", f"{county.name}疾病预防控制中心", InstitutionType.CDC, COUNTY_CODE, bureau, [])
     institution(
         f"{COUNTY_CODE}-04", f"{county.name}妇幼保健院", InstitutionType.MATERNAL_CHILD, COUNTY_CODE, bureau, []
@@ -188,6 +192,14 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         staff(bureau, Role.COUNTY_INSPECTOR, Qualification.PUBLIC_HEALTH, COUNTY_CODE),
     )
     remember((bureau.code, Role.SYSTEM_ADMIN), staff(bureau, Role.SYSTEM_ADMIN, Qualification.MANAGER, COUNTY_CODE))
+    remember(
+        (bureau.code, Role.AGGREGATE_VIEWER),
+        staff(bureau, Role.AGGREGATE_VIEWER, Qualification.PUBLIC_HEALTH, COUNTY_CODE),
+    )
+    remember(
+        (hospital.code, Role.HOSPITAL_DOCTOR),
+        staff(hospital, Role.HOSPITAL_DOCTOR, Qualification.PHYSICIAN, COUNTY_CODE),
+    )
     for centre in centres.values():
         for role, qualification in (
             (Role.TOWNSHIP_DOCTOR, Qualification.PHYSICIAN),
@@ -231,7 +243,13 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
     village_a = _first_office(local_offices, TOWNSHIP_A, InstitutionType.VILLAGE_OFFICE)
     village_b = _first_office(local_offices, TOWNSHIP_B, InstitutionType.VILLAGE_OFFICE)
     centre_a = centres[TOWNSHIP_A]
-    places = {"bureau": bureau, "centre_a": centre_a, "village_a": village_a, "village_b": village_b}
+    places = {
+        "bureau": bureau,
+        "hospital": hospital,
+        "centre_a": centre_a,
+        "village_a": village_a,
+        "village_b": village_b,
+    }
     for login, role, place in DEMO_ACCOUNTS:
         inst = places[place]
         summary.logins.append(DemoLogin(login=login, role=role, institution=inst.name))

@@ -18,6 +18,8 @@ from kangdang.web.deps import CurrentActor, DbSession, render
 router = APIRouter()
 
 HOME_TITLES = {
+    Role.AGGREGATE_VIEWER: "统计概览",
+    Role.HOSPITAL_DOCTOR: "医院医生工作台",
     Role.VILLAGE_DOCTOR: "村医工作台",
     Role.TOWNSHIP_DOCTOR: "医生工作台",
     Role.RECORDS_MANAGER: "档案管理工作台",

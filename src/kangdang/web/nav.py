@@ -24,11 +24,22 @@ def navigation(actor: Actor, path: str) -> list[NavItem]:
         items.append(("档案迁移", "/transfers"))
     if actor.can(Action.DUPLICATE_MANAGE):
         items.append(("重复档案", "/duplicates"))
+    if actor.can(Action.ACCESS_APPLY) or actor.can(Action.BREAK_GLASS):
+        items.append(("查阅申请", "/access"))
+    if actor.can(Action.ACCESS_DECIDE):
+        items.append(("查阅审批", "/access/requests"))
     items.append(("区划", "/regions"))
     if actor.can(Action.POPULATION_EDIT) or actor.has_role(Role.COUNTY_INSPECTOR):
         items.append(("人口数", "/population"))
     items.append(("机构", "/institutions"))
-    items.append(("人员", "/staff"))
+    if actor.can(Action.STAFF_VIEW):
+        items.append(("人员", "/staff"))
     if actor.can(Action.AUDIT_VIEW):
         items.append(("审计日志", "/audit"))
-    return [NavItem(label, href, path == href if href == "/" else path.startswith(href)) for label, href in items]
+    return [NavItem(label, href, _current(path, href)) for label, href in items]
+
+
+def _current(path: str, href: str) -> bool:
+    if href in ("/", "/access"):
+        return path == href
+    return path.startswith(href)
