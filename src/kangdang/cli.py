@@ -24,6 +24,8 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="The secret key that protects identity and phone numbers at rest.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 
@@ -297,6 +299,40 @@ def audit_verify() -> None:
         console.print(f"[red]有 {report.unchained} 条审计记录不在链上（不是由本系统写入的）[/red]")
         raise typer.Exit(1)
     console.print(f"审计链完整：共 {report.checked} 条记录")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key_env: Annotated[
+        str, typer.Option("--new-key-env", help="Name of the environment variable holding the new secret key.")
+    ] = "KANGDANG_NEW_SECRET_KEY",
+) -> None:
+    """Re-encrypt and re-index every protected value under a new secret key, in one transaction."""
+    import os
+
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.ops.keys import rotate_secret_key
+    from kangdang.settings import Settings
+
+    settings, engine = _engine()
+    new_key = os.environ.get(new_key_env, "")
+    try:
+        Settings(environment=settings.environment, secret_key=new_key)
+    except ValueError as error:
+        console.print(f"[red]新密钥无效：{error}[/red]")
+        raise typer.Exit(1) from None
+    if len(new_key) < 32:
+        console.print(f"[red]请在环境变量 {new_key_env} 中提供至少 32 个字符的新密钥[/red]")
+        raise typer.Exit(1)
+    try:
+        with transaction(build_sessionmaker(engine, settings)) as session, console.status("重新加密…"):
+            report = rotate_secret_key(session, settings.secret_key, new_key)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    rows = "，".join(f"{table} {count} 行" for table, count in report.rows.items())
+    console.print(f"已用新密钥重新加密：{rows}。现在把 KANGDANG_SECRET_KEY 改为新密钥并重启服务。")
 
 
 def main() -> None:

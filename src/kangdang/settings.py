@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # 健康档案编号: "village20" = 12-digit village code + 8-digit serial per village (the 2023 work plan);
     # "national17" = 12-digit village code + 5-digit serial (the 2011 national 17-digit form).
     record_number_pattern: Literal["village20", "national17"] = "village20"
+    # How long a break-the-glass (紧急查阅) opening of a record outside one's jurisdiction lasts.
+    break_glass_hours: int = Field(default=3, ge=1, le=24)
+    # A browser session ends after this many minutes without a request (等保: idle session timeout).
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Sign-in attempts (page or API) accepted per client address per minute; more get 429.
+    login_attempts_per_minute: int = Field(default=30, ge=1, le=10_000)
     sql_echo: bool = False
 
     @model_validator(mode="after")

@@ -271,7 +271,7 @@ def test_a_correction_shows_in_the_record_history_with_old_and_new_values(client
     assert record.status_code == 200 and record.json()["paper_location"] == "档案柜 3-2"
     history = client.get(f"{API}/{record_id}", headers=headers).json()["history"]
     person_update = next(h for h in history if h["entity"] == "person" and h["action"] == "update")
-    assert person_update["changes"]["phone"] == ["19900000002", "19900000003"]
+    assert person_update["changes"]["phone"] == ["199****0002", "199****0003"]  # masked in history
     assert person_update["login"] == "cunyi" and person_update["at"]
     record_update = next(h for h in history if h["entity"] == "record" and h["action"] == "update")
     assert record_update["changes"]["paper_location"] == [None, "档案柜 3-2"]

@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import func, select
 
+from kangdang.access.crypto import mask_phone
 from kangdang.access.models import AuditEvent
 from kangdang.core.idnumber import check_character
 from kangdang.residents.models import HealthRecord, Person
@@ -312,7 +313,7 @@ def test_a_county_manager_reads_records_but_cannot_file_or_edit(web_login, db):
 # --- the record page, corrections, reveal, card --------------------------------------------------------
 
 
-def test_editing_the_phone_shows_old_and_new_values_in_the_history(web_login, db):
+def test_editing_the_phone_keeps_the_change_in_the_history_masked(web_login, db):
     client = web_login("cunyi")
     record_id = _filed(client)
     form = client.get(f"/residents/{record_id}/edit")
@@ -329,7 +330,8 @@ def test_editing_the_phone_shows_old_and_new_values_in_the_history(web_login, db
     assert response.status_code == 303, response.text[:2000]
     page = client.get(response.headers["location"]).text
     assert "已保存" in page
-    assert f"本人电话：{PHONE} → 13905720002" in page
+    assert f"本人电话：{mask_phone(PHONE)} → 139****0002" in page  # history keeps phone numbers masked
+    assert "13905720002" in page  # the care team still sees the full current number
     assert "修改个人信息" in page
     assert db.scalar(select(Person.phone).where(Person.name == NAME)) == "13905720002"
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
 from kangdang.access.chain import remember_pending
+from kangdang.access.crypto import redact
 from kangdang.access.models import AuditEvent
 from kangdang.access.roles import Action
 from kangdang.core.pagination import Page, PageRequest, paginate
@@ -45,7 +46,7 @@ def record_event(
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(redact(str(k), v)) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):

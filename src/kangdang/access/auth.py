@@ -20,6 +20,7 @@ from kangdang.db.engine import settings_of
 
 WRONG_CREDENTIALS = "用户名或密码错误"
 SESSION_KINDS = ("web", "api")
+IDLE_RESOLUTION = timedelta(minutes=1)  # how often a live browser session records that it was used
 
 
 def _token_hash(raw: str) -> str:
@@ -124,8 +125,19 @@ def resolve_session(session: Session, raw_token: str, *, kind: str) -> tuple[Use
     if row is None:
         return None
     user, user_session = row
-    if user_session.revoked_at is not None or user_session.expires_at <= utcnow() or not user.is_active:
+    now = utcnow()
+    if user_session.revoked_at is not None or user_session.expires_at <= now or not user.is_active:
         return None
+    if kind == "web":
+        idle = timedelta(minutes=settings_of(session).idle_minutes)
+        seen = user_session.last_seen_at or user_session.created_at
+        if now - seen > idle:
+            user_session.revoked_at = now  # idle too long: the next request must sign in again
+            session.flush()
+            return None
+        if now - seen > IDLE_RESOLUTION:  # one small write a minute at most, not one per request
+            user_session.last_seen_at = now
+            session.flush()
     return user, user_session
 
 

@@ -43,6 +43,25 @@ def mask_identity(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+def mask_phone(value: str | None) -> str:
+    """138****5678 for mobiles; shorter numbers keep their first 2 and last 2 digits."""
+    if not value:
+        return ""
+    digits = value.strip()
+    if len(digits) <= 7:
+        return digits[:2] + "*" * max(0, len(digits) - 4) + digits[-2:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def redact(key: str, value: object) -> object:
+    """What history and audit keep of a value: phone numbers masked (the full one lives encrypted only)."""
+    if "phone" in key and isinstance(value, str):
+        return mask_phone(value)
+    if "phone" in key and isinstance(value, list):
+        return [mask_phone(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 _ciphers: dict[str, IdentityCipher] = {}
 
 

@@ -43,6 +43,7 @@ class UserSession(IdMixin, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     client_ip: Mapped[str | None] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime | None]  # browser sessions end after KANGDANG_IDLE_MINUTES without a request
 
 
 class AuditEvent(IdMixin, Base):

@@ -7,12 +7,14 @@ from fastapi import APIRouter
 
 def build_api_router() -> APIRouter:
     from kangdang.api import (
+        access_requests,
         audit,
         auth,
         duplicates,
         forms,
         households,
         institutions,
+        keepers,
         regions,
         residents,
         staff,
@@ -20,6 +22,19 @@ def build_api_router() -> APIRouter:
     )
 
     router = APIRouter()
-    for module in (auth, residents, forms, households, transfers, duplicates, regions, institutions, staff, audit):
+    for module in (
+        auth,
+        residents,
+        forms,
+        households,
+        transfers,
+        duplicates,
+        regions,
+        institutions,
+        staff,
+        keepers,
+        access_requests,
+        audit,
+    ):
         router.include_router(module.router)
     return router

@@ -13,6 +13,7 @@ from kangdang.access.auth import change_password, log_in, log_out
 from kangdang.api.deps import CurrentActor, DbSession, client_ip
 from kangdang.api.errors import error_body
 from kangdang.api.schemas import ERROR_RESPONSES
+from kangdang.core.errors import TooManyAttempts
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -53,6 +54,8 @@ class PasswordChange(BaseModel):
 
 @router.post("/token", response_model=TokenOut, summary="Exchange a user name and password for a bearer token")
 def issue_token(body: TokenRequest, request: Request, session: DbSession) -> TokenOut | JSONResponse:
+    if not request.app.state.login_limiter.allow(client_ip(request) or "unknown"):
+        raise TooManyAttempts()
     outcome = log_in(session, login=body.username, password=body.password, kind="api", client_ip=client_ip(request))
     if outcome.error is not None:
         # Returned, not raised: the failure counter and the audit event must be committed.

@@ -6,14 +6,17 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from kangdang.api.deps import CurrentActor, DbSession
 from kangdang.api.schemas import ERROR_RESPONSES
 from kangdang.exchange.questionnaire import questionnaire
 from kangdang.records.catalogue import catalogue
+from kangdang.records.models import ServiceRecord
 from kangdang.records.service import (
     amend_form,
+    answers_of,
     form_versions,
     get_form,
     list_forms,
@@ -31,6 +34,10 @@ from kangdang.records.views import (
 )
 
 router = APIRouter(tags=["forms"], responses=ERROR_RESPONSES)
+
+
+def _out(session: Session, row: ServiceRecord) -> ServiceRecordOut:
+    return ServiceRecordOut.of(row, answers_of(session, row))
 
 
 @router.get("/forms", response_model=list[FormSummaryOut], summary="The national forms this platform fills")
@@ -66,7 +73,7 @@ def list_records(
     all_versions: bool = False,
 ) -> list[ServiceRecordOut]:
     rows = list_forms(session, actor, record_id, form_code=form_code, all_versions=all_versions)
-    return [ServiceRecordOut.of(row) for row in rows]
+    return [_out(session, row) for row in rows]
 
 
 @router.post(
@@ -79,25 +86,25 @@ def create_record(
     record_id: uuid.UUID, body: FormSubmission, session: DbSession, actor: CurrentActor
 ) -> ServiceRecordOut:
     row = save_form(session, actor, record_id, body.form_code, body.answers, sign=body.sign)
-    return ServiceRecordOut.of(row)
+    return _out(session, row)
 
 
 @router.get("/form-records/{form_id}", response_model=ServiceRecordOut, summary="One filled form (read is audited)")
 def get_record(form_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> ServiceRecordOut:
-    return ServiceRecordOut.of(get_form(session, actor, form_id))
+    return _out(session, get_form(session, actor, form_id))
 
 
 @router.put("/form-records/{form_id}", response_model=ServiceRecordOut, summary="Change a draft (and sign it)")
 def update_draft(form_id: uuid.UUID, body: DraftUpdate, session: DbSession, actor: CurrentActor) -> ServiceRecordOut:
     row = get_form(session, actor, form_id)
-    return ServiceRecordOut.of(
-        save_form(session, actor, row.record_id, row.form_code, body.answers, sign=body.sign, draft_id=row.id)
+    return _out(
+        session, save_form(session, actor, row.record_id, row.form_code, body.answers, sign=body.sign, draft_id=row.id)
     )
 
 
 @router.post("/form-records/{form_id}/sign", response_model=ServiceRecordOut, summary="Sign a draft as it stands")
 def sign(form_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> ServiceRecordOut:
-    return ServiceRecordOut.of(sign_form(session, actor, form_id))
+    return _out(session, sign_form(session, actor, form_id))
 
 
 @router.post(
@@ -107,7 +114,7 @@ def sign(form_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> Service
     summary="Correct a signed form: a new signed version; the old one is kept",
 )
 def amend(form_id: uuid.UUID, body: Amendment, session: DbSession, actor: CurrentActor) -> ServiceRecordOut:
-    return ServiceRecordOut.of(amend_form(session, actor, form_id, body.answers, reason=body.reason))
+    return _out(session, amend_form(session, actor, form_id, body.answers, reason=body.reason))
 
 
 @router.post(
@@ -116,7 +123,7 @@ def amend(form_id: uuid.UUID, body: Amendment, session: DbSession, actor: Curren
     summary="Mark a form entered in error (kept on file, marked)",
 )
 def entered_in_error(form_id: uuid.UUID, body: ErrorMark, session: DbSession, actor: CurrentActor) -> ServiceRecordOut:
-    return ServiceRecordOut.of(mark_entered_in_error(session, actor, form_id, reason=body.reason))
+    return _out(session, mark_entered_in_error(session, actor, form_id, reason=body.reason))
 
 
 @router.get(
@@ -125,4 +132,4 @@ def entered_in_error(form_id: uuid.UUID, body: ErrorMark, session: DbSession, ac
     summary="Every version of a form, oldest first",
 )
 def versions(form_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> list[ServiceRecordOut]:
-    return [ServiceRecordOut.of(row) for row in form_versions(session, actor, form_id)]
+    return [_out(session, row) for row in form_versions(session, actor, form_id)]

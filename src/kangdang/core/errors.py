@@ -59,6 +59,12 @@ class InvalidInput(DomainError):
     default_message = "输入有误，请检查标出的项目"
 
 
+class TooManyAttempts(DomainError):
+    status_code = 429
+    code = "too_many_attempts"
+    default_message = "登录尝试过于频繁，请一分钟后再试"
+
+
 class AccountLocked(DomainError):
     status_code = 423
     code = "account_locked"

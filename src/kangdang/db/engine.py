@@ -37,7 +37,10 @@ def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> ses
     """Sessions carry the settings in ``session.info`` so services can reach them without globals, and chain
     their audit events into the tamper-evident log just before they commit."""
     from kangdang.access.chain import chain_pending, forget_pending
+    from kangdang.access.crypto import IdentityCipher
 
+    # EncryptedText columns (phone numbers) find the deployment's cipher on the dialect
+    engine.dialect.kangdang_cipher = IdentityCipher(settings.secret_key)  # type: ignore[attr-defined]
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs)
     event.listen(factory, "before_commit", chain_pending)
     event.listen(factory, "after_rollback", forget_pending)

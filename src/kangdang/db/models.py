@@ -3,8 +3,19 @@
 from kangdang.access import models as access_models
 from kangdang.db.base import Base
 from kangdang.institutions import models as institution_models
+from kangdang.institutions import models_training as training_models
 from kangdang.records import models as record_models
 from kangdang.regions import models as region_models
 from kangdang.residents import models as resident_models
+from kangdang.residents import models_access as resident_access_models
 
-__all__ = ["Base", "access_models", "institution_models", "record_models", "region_models", "resident_models"]
+__all__ = [
+    "Base",
+    "access_models",
+    "institution_models",
+    "record_models",
+    "region_models",
+    "resident_access_models",
+    "resident_models",
+    "training_models",
+]

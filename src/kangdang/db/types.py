@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, LargeBinary
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -30,3 +30,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text encrypted at rest with AES-256-GCM (phone numbers): bytes in the database, text in Python.
+
+    The cipher comes from the engine's dialect, set by ``db.engine.build_sessionmaker`` from the deployment's
+    secret key; an engine without one refuses to read or write these columns rather than store clear text.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    @staticmethod
+    def _cipher(dialect: Dialect) -> Any:
+        cipher = getattr(dialect, "kangdang_cipher", None)
+        if cipher is None:
+            raise RuntimeError("no cipher on this engine: make sessions with db.engine.build_sessionmaker()")
+        return cipher
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        if value is None or value == "":
+            return None
+        return bytes(self._cipher(dialect).encrypt(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return str(self._cipher(dialect).decrypt(bytes(value)))

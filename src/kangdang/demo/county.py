@@ -19,6 +19,7 @@ from kangdang.access.crypto import cipher_for
 from kangdang.access.models import User
 from kangdang.access.roles import Role
 from kangdang.demo.forms import load_demo_forms
+from kangdang.demo.keepers import load_demo_keepers
 from kangdang.demo.people import make_person
 from kangdang.demo.residents import load_demo_residents
 from kangdang.institutions.models import Institution, Practitioner
@@ -261,6 +262,7 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
     load_demo_residents(session, actor)
     note("演示表单")
     load_demo_forms(session)
+    load_demo_keepers(session)
     session.flush()
     return summary
 

@@ -70,8 +70,7 @@ def _print_date(value: datetime | date | None) -> str:
     return f"{day.year}年{day.month:02d}月{day.day:02d}日"
 
 
-def render_form_html(form: FormDefinition, row: ServiceRecord, bound: dict[str, str]) -> str:
-    answers = row.answers
+def render_form_html(form: FormDefinition, row: ServiceRecord, answers: dict[str, Any], bound: dict[str, str]) -> str:
     sections = []
     for section in form.sections:
         lines = []
@@ -97,8 +96,8 @@ def render_form_html(form: FormDefinition, row: ServiceRecord, bound: dict[str, 
     )
 
 
-def render_form_pdf(form: FormDefinition, row: ServiceRecord, bound: dict[str, str]) -> bytes:
-    html = render_form_html(form, row, bound)
+def render_form_pdf(form: FormDefinition, row: ServiceRecord, answers: dict[str, Any], bound: dict[str, str]) -> bytes:
+    html = render_form_html(form, row, answers, bound)
     try:
         import weasyprint
     except (ImportError, OSError) as exc:

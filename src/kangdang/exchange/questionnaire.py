@@ -24,6 +24,7 @@ HIDDEN_EXT = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 
 _TYPES = {
     "text": "string",
+    "phone": "string",
     "integer": "integer",
     "decimal": "decimal",
     "date": "date",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kangdang.core.clock import utcnow
 from kangdang.db.base import Base, IdMixin, TimestampMixin
+from kangdang.db.types import EncryptedText
 
 
 class Institution(IdMixin, TimestampMixin, Base):
@@ -64,7 +65,7 @@ class Practitioner(IdMixin, TimestampMixin, Base):
     id_number_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     id_number_index: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_masked: Mapped[str] = mapped_column(String(18))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)  # AES-GCM at rest
     qualification: Mapped[str] = mapped_column(String(32))  # institutions.types.Qualification
     licence_no: Mapped[str | None] = mapped_column(String(64))
     practice_scope: Mapped[str | None] = mapped_column(String(100))

@@ -77,19 +77,22 @@ SEX_LABELS = {"1": "男", "2": "女", "0": "未知的性别", "9": "未说明的
 
 # Which roles a membership may carry in each kind of institution.
 _CLINICAL = frozenset({Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER, Role.INSTITUTION_ADMIN})
+# Hospitals, the CDC and MCH hospitals keep no catchment: their doctors read records only through grants.
+_HOSPITAL = _CLINICAL | {Role.HOSPITAL_DOCTOR}
+
 ROLES_BY_INSTITUTION_TYPE: dict[InstitutionType, frozenset[Role]] = {
     InstitutionType.HEALTH_ADMIN: frozenset(
-        {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN, Role.INSTITUTION_ADMIN}
+        {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN, Role.INSTITUTION_ADMIN, Role.AGGREGATE_VIEWER}
     ),
     InstitutionType.TOWNSHIP_CENTRAL: _CLINICAL,
     InstitutionType.TOWNSHIP_GENERAL: _CLINICAL,
     InstitutionType.COMMUNITY_CENTRE: _CLINICAL,
     InstitutionType.COMMUNITY_STATION: _CLINICAL | {Role.VILLAGE_DOCTOR},
     InstitutionType.VILLAGE_OFFICE: frozenset({Role.VILLAGE_DOCTOR, Role.INSTITUTION_ADMIN}),
-    InstitutionType.COUNTY_HOSPITAL: _CLINICAL,
-    InstitutionType.CDC: _CLINICAL,
-    InstitutionType.MATERNAL_CHILD: _CLINICAL,
-    InstitutionType.OTHER: _CLINICAL,
+    InstitutionType.COUNTY_HOSPITAL: _HOSPITAL,
+    InstitutionType.CDC: _HOSPITAL,
+    InstitutionType.MATERNAL_CHILD: _HOSPITAL,
+    InstitutionType.OTHER: _HOSPITAL,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ItemType = Literal["text", "integer", "decimal", "date", "month", "code", "codes", "boolean", "repeat"]
+ItemType = Literal["text", "phone", "integer", "decimal", "date", "month", "code", "codes", "boolean", "repeat"]
 Operator = Literal["exists", "=", "!=", ">", "<", ">=", "<="]
 Category = Literal["record", "examination", "programme", "clinical"]
 # what a ``bind:`` item may show from the resident's record (records/bound.py fills them)

@@ -22,6 +22,7 @@ from kangdang.records.derivations import DERIVATIONS, VALIDATIONS
 from kangdang.records.formulas import FORMULAS
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{3,24}$")
 _TRUE = {"true", "1", "yes", "是", "on"}
 _FALSE = {"false", "0", "no", "否"}
 
@@ -65,6 +66,14 @@ def _coerce(item: Item, value: Any, cat: Catalogue) -> Any:
         text = str(value).replace("\x00", "").strip()
         if item.max_length and len(text) > item.max_length:
             raise _Bad(f"最多 {item.max_length} 个字")
+        return text
+    if kind == "phone":
+        if not isinstance(value, str | int):
+            raise _Bad("请输入电话号码")
+        text = str(value).strip()
+        digits = [ch for ch in text if ch.isdigit()]
+        if not _PHONE.match(text) or not 5 <= len(digits) <= 20:
+            raise _Bad("电话号码格式有误（只能包含数字、空格、+ 和 -）")
         return text
     if kind == "integer":
         try:

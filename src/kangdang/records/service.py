@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
 from kangdang.access.audit import record_event
+from kangdang.access.crypto import cipher_for
 from kangdang.access.roles import Action
 from kangdang.core.clock import today_local, utcnow
 from kangdang.core.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -27,8 +28,9 @@ from kangdang.records.context import FormContext, age_in_years
 from kangdang.records.definition import FormDefinition
 from kangdang.records.engine import Outcome, evaluate, to_json
 from kangdang.records.models import LIVE_STATUSES, ServiceRecord
+from kangdang.records.sealing import seal, unseal
 from kangdang.residents.models import HealthRecord, Person
-from kangdang.residents.scope import get_visible_record, visible_records
+from kangdang.residents.scope import ReadBasis, get_visible_record, read_record, visible_records
 
 FORM_NOT_FOUND = "未找到该表单，或不在您的管辖范围内"
 FILING_FORMS = ("cover", "personal_basic_info", "newborn_visit")
@@ -95,6 +97,19 @@ def _visible_form(session: Session, actor: Actor, service_record_id: uuid.UUID) 
     if row is None:
         raise NotFound(FORM_NOT_FOUND)
     return row
+
+
+def _readable_form(session: Session, actor: Actor, service_record_id: uuid.UUID) -> tuple[ServiceRecord, ReadBasis]:
+    """A form to READ: within the actor's jurisdiction, or through a grant that includes forms or an open
+    emergency access (writes keep _visible_form)."""
+    row = session.get(ServiceRecord, service_record_id)
+    if row is None:
+        raise NotFound(FORM_NOT_FOUND)
+    try:
+        _record, basis = read_record(session, actor, row.record_id, "forms")
+    except NotFound:
+        raise NotFound(FORM_NOT_FOUND) from None
+    return row, basis
 
 
 def _audit(session: Session, actor: Actor, action: str, row: ServiceRecord, **details: Any) -> None:
@@ -183,7 +198,7 @@ def save_form(
         )
         session.add(row)
     row.service_date = service_date
-    row.answers = to_json(outcome.answers)
+    row.answers = seal(form, to_json(outcome.answers), cipher_for(session))
     row.status = "completed" if sign else "draft"
     if sign:
         _mark_signed(row, actor)
@@ -194,13 +209,19 @@ def save_form(
     return row
 
 
+def answers_of(session: Session, row: ServiceRecord) -> dict[str, Any]:
+    """A form's answers as its readers see them (sealed phone numbers opened)."""
+    return unseal(catalogue().form_at(row.form_code, row.form_version), row.answers, cipher_for(session))
+
+
 def sign_form(session: Session, actor: Actor, service_record_id: uuid.UUID) -> ServiceRecord:
     """Complete a saved draft as it stands (checked in full first)."""
     actor.require(Action.FORM_FILL)
     row = _visible_form(session, actor, service_record_id)
     if row.status != "draft":
         raise Conflict("只有草稿可以签名")
-    return save_form(session, actor, row.record_id, row.form_code, row.answers, sign=True, draft_id=row.id)
+    answers = answers_of(session, row)
+    return save_form(session, actor, row.record_id, row.form_code, answers, sign=True, draft_id=row.id)
 
 
 def amend_form(
@@ -241,7 +262,7 @@ def amend_form(
         author_id=None if actor.is_system else actor.user_id,
         author_name=actor.name,
         service_date=outcome.service_date(form) or old.service_date,
-        answers=to_json(outcome.answers),
+        answers=seal(form, to_json(outcome.answers), cipher_for(session)),
         status="completed",
     )
     _mark_signed(row, actor)
@@ -278,8 +299,8 @@ def get_form(
 ) -> ServiceRecord:
     """One filled form (any version), audited as a read of the resident's record (or a print)."""
     actor.require(Action.RESIDENT_VIEW)
-    row = _visible_form(session, actor, service_record_id)
-    _audit(session, actor, purpose, row)
+    row, basis = _readable_form(session, actor, service_record_id)
+    _audit(session, actor, purpose, row, **basis.audit_details())
     return row
 
 
@@ -288,7 +309,7 @@ def list_forms(
 ) -> list[ServiceRecord]:
     """The record's forms, newest service first: live versions (and entered-in-error ones, marked)."""
     actor.require(Action.RESIDENT_VIEW)
-    record = get_visible_record(session, actor, record_id)
+    record, _basis = read_record(session, actor, record_id, "forms")
     stmt = select(ServiceRecord).where(ServiceRecord.record_id == record.id)
     if form_code:
         stmt = stmt.where(ServiceRecord.form_code == form_code)
@@ -300,7 +321,7 @@ def list_forms(
 def form_versions(session: Session, actor: Actor, service_record_id: uuid.UUID) -> list[ServiceRecord]:
     """Every version of the form, oldest first."""
     actor.require(Action.RESIDENT_VIEW)
-    row = _visible_form(session, actor, service_record_id)
+    row, _basis = _readable_form(session, actor, service_record_id)
     return list(
         session.scalars(
             select(ServiceRecord).where(ServiceRecord.lineage_id == row.lineage_id).order_by(ServiceRecord.version_no)

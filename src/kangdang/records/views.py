@@ -50,8 +50,11 @@ class ServiceRecordOut(BaseModel):
     answers: dict[str, Any] = Field(description="Answers by item key, derived values included")
 
     @classmethod
-    def of(cls, row: ServiceRecord) -> ServiceRecordOut:
-        return cls.model_validate(row, from_attributes=True)
+    def of(cls, row: ServiceRecord, answers: dict[str, Any]) -> ServiceRecordOut:
+        """The row with its answers as the reader sees them (``records.service.answers_of``)."""
+        out = cls.model_validate(row, from_attributes=True)
+        out.answers = answers
+        return out
 
 
 class FormSubmission(BaseModel):

@@ -30,6 +30,7 @@ from kangdang.residents.models import (
     ResidentChange,
 )
 from kangdang.residents.numbering import RecordNumber, allocate_household_numbers, allocate_record_numbers
+from kangdang.residents.phones import phone_index
 from kangdang.residents.pinyin import name_pinyin, search_keys
 
 if TYPE_CHECKING:
@@ -77,7 +78,9 @@ def write_plan(
         managing = plan.managing[row.current_region_code]
         record_id = new_id()
         filed_on = row.filed_on or today
-        persons.append(_person_values(c, person_id, cipher.encrypt(c.number or ""), now))
+        values = _person_values(c, person_id, cipher.encrypt(c.number or ""), now)
+        values["phone_index"] = phone_index(cipher, c.row.phone)
+        persons.append(values)
         keys.extend({"key": key, "person_id": person_id} for key in search_keys(row.name.strip()))
         # the filing institution: the actor's own care institution, else the managing one (as for one resident)
         filing_id = own[0] if own else managing.id

@@ -15,12 +15,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kangdang.access.actor import Actor
+from kangdang.access.crypto import cipher_for
 from kangdang.access.roles import Action
 from kangdang.core.clock import utcnow
 from kangdang.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from kangdang.core.pagination import Page, PageRequest, paginate
 from kangdang.residents.history import record_change
 from kangdang.residents.models import DuplicateCandidate, HealthRecord, Person
+from kangdang.residents.phones import phone_index
 from kangdang.residents.pinyin import name_pinyin
 from kangdang.residents.scope import visible_persons
 
@@ -83,7 +85,8 @@ def likely_duplicates(
     same_birth = and_(
         Person.birth_date == birth_date, Person.sex == sex, or_(Person.name == name, Person.name_pinyin == pinyin)
     )
-    condition = or_(same_birth, Person.phone == phone) if phone else same_birth
+    same_phone = Person.phone_index == phone_index(cipher_for(session), phone)
+    condition = or_(same_birth, same_phone) if phone else same_birth
     stmt = select(Person).where(condition, Person.status == "active")
     if exclude is not None:
         stmt = stmt.where(Person.id != exclude)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
 from kangdang.access.audit import record_event
+from kangdang.access.crypto import redact
 from kangdang.residents.models import ResidentChange
 
 
@@ -50,7 +51,9 @@ def record_change(
         entity_id=str(entity_id),
         action=action,
         login=actor.login,
-        changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v] for k, v in changes.items()},
+        changes={
+            k: redact(k, _plain(v) if not isinstance(v, list) else [_plain(x) for x in v]) for k, v in changes.items()
+        },
     )
     session.add(row)
     if audit:

@@ -16,13 +16,17 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from kangdang.core.clock import utcnow
 from kangdang.db.base import Base, IdMixin, TimestampMixin
+from kangdang.db.types import EncryptedText
+from kangdang.residents.phones import phone_index
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -47,9 +51,10 @@ class Person(IdMixin, TimestampMixin, Base):
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[date]
     ethnicity: Mapped[str] = mapped_column(String(2), default="01")
-    phone: Mapped[str | None] = mapped_column(_c(32), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)  # AES-GCM at rest; found through phone_index
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC blind index of the number
     contact_name: Mapped[str | None] = mapped_column(String(50))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
     residence_type: Mapped[str] = mapped_column(String(1), default="1")
     registered_region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     registered_address: Mapped[str | None] = mapped_column(String(200))
@@ -133,7 +138,7 @@ class Household(IdMixin, TimestampMixin, Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     head_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
     kitchen_ventilation: Mapped[str | None] = mapped_column(String(1))
     fuel_type: Mapped[str | None] = mapped_column(String(1))
     water_source: Mapped[str | None] = mapped_column(String(1))
@@ -231,3 +236,10 @@ class PersonMerge(IdMixin, Base):
     moved: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     undone_at: Mapped[datetime | None]
     undone_by: Mapped[str | None] = mapped_column(String(64))
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _keep_phone_index(mapper: Mapper[Person], connection: Connection, person: Person) -> None:
+    """Every ORM write of a person keeps the blind index in step with the (encrypted) number."""
+    person.phone_index = phone_index(connection.dialect.kangdang_cipher, person.phone)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from kangdang.access.roles import Action
 from kangdang.core.idnumber import IdNumberError, parse_id_number
 from kangdang.core.pagination import Page, PageRequest
 from kangdang.residents.models import HealthRecord, Household, HouseholdMember, Person, PersonSearchKey
+from kangdang.residents.phones import phone_index
 from kangdang.residents.pinyin import is_pinyin_query, normalize_query
 from kangdang.residents.scope import visible_records
 
@@ -83,11 +84,11 @@ def _condition(session: Session, query: str) -> ColumnElement[bool]:
     if kind == "record":
         return or_(HealthRecord.record_number == q, Person.id.in_(_household_members(q)))
     if kind == "short":
-        return or_(HealthRecord.short_number == q, Person.phone == q)
+        return or_(HealthRecord.short_number == q, Person.phone_index == phone_index(cipher, q))
     if kind == "phone":
-        return Person.phone == q
-    if kind == "digits":
-        return or_(prefix(HealthRecord.record_number, q), prefix(Person.phone, q))
+        return Person.phone_index == phone_index(cipher, q)
+    if kind == "digits":  # a record number's beginning, or a whole landline number
+        return or_(prefix(HealthRecord.record_number, q), Person.phone_index == phone_index(cipher, q))
     if kind == "pinyin":
         key = normalize_query(q)
         return Person.id.in_(select(PersonSearchKey.person_id).where(prefix(PersonSearchKey.key, key)))

@@ -41,7 +41,15 @@ from kangdang.residents.models import (
 from kangdang.residents.numbering import allocate_household_numbers, allocate_record_numbers
 from kangdang.residents.pinyin import name_pinyin, search_keys
 from kangdang.residents.schemas import PersonUpdate, RecordUpdate, ResidentRegistration
-from kangdang.residents.scope import NOT_FOUND, get_visible_person, get_visible_record, visible_persons
+from kangdang.residents.scope import (
+    JURISDICTION,
+    NOT_FOUND,
+    ReadBasis,
+    get_visible_person,
+    get_visible_record,
+    read_record,
+    visible_persons,
+)
 
 CENTRE_TYPES = ("township_central", "township_general", "community_centre")
 PRIMARY_CARE_VALUES = frozenset(t.value for t in PRIMARY_CARE_TYPES)
@@ -321,6 +329,7 @@ class RecordView:
     transfers: list[RecordTransfer]
     history: list[ResidentChange]
     other_records: list[HealthRecord]  # earlier (closed) records of the same person
+    basis: ReadBasis = JURISDICTION  # read through the actor's jurisdiction, a grant or break-the-glass
 
     @property
     def age(self) -> int:
@@ -330,9 +339,10 @@ class RecordView:
 
 
 def get_record_view(session: Session, actor: Actor, record_id: uuid.UUID) -> RecordView:
-    """Everything the record page shows, in a handful of queries. The read is audited."""
+    """Everything the record page shows, in a handful of queries. The read is audited — with the grant or the
+    emergency access it went through, when the record lies outside the actor's jurisdiction."""
     actor.require(Action.RESIDENT_VIEW)
-    record = get_visible_record(session, actor, record_id)
+    record, basis = read_record(session, actor, record_id, "profile")
     person = session.get_one(Person, record.person_id)
     village = session.get_one(Region, record.village_code)
     township = session.get(Region, village.parent_code) if village.parent_code else None
@@ -385,7 +395,7 @@ def get_record_view(session: Session, actor: Actor, record_id: uuid.UUID) -> Rec
         "record.read",
         subject_type="person",
         subject_id=person.id,
-        details={"record_number": record.record_number},
+        details={"record_number": record.record_number, **basis.audit_details()},
     )
     return RecordView(
         record=record,
@@ -402,6 +412,7 @@ def get_record_view(session: Session, actor: Actor, record_id: uuid.UUID) -> Rec
         transfers=transfers,
         history=changes_of(session, person_ids=[person.id], household_ids=[household.id] if household else []),
         other_records=others,
+        basis=basis,
     )
 
 
@@ -546,7 +557,15 @@ def _check_doctor(session: Session, actor: Actor, practitioner_id: uuid.UUID, er
 
 
 # what shows in "who looked at this record" (form.* are the forms domain's reads and prints)
-ACCESS_ACTIONS = ("record.read", "record.print_card", "person.reveal_document", "form.read", "form.print")
+# access.break_glass: an emergency opening from outside the jurisdiction, with its reason
+ACCESS_ACTIONS = (
+    "record.read",
+    "record.print_card",
+    "person.reveal_document",
+    "form.read",
+    "form.print",
+    "access.break_glass",
+)
 
 
 def record_access_log(session: Session, actor: Actor, record_id: uuid.UUID, *, page: PageRequest) -> Page[AuditEvent]:

@@ -7,12 +7,14 @@ from fastapi import APIRouter
 
 def build_web_router() -> APIRouter:
     from kangdang.web import (
+        access_requests,
         account,
         audit,
         duplicates,
         home,
         households,
         institutions,
+        keepers,
         regions,
         resident_access,
         resident_import,
@@ -36,7 +38,9 @@ def build_web_router() -> APIRouter:
         regions,
         institutions,
         staff,
+        keepers,
         audit,
+        access_requests,
     )
     for module in modules:
         router.include_router(module.router)

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kangdang.access.actor import Actor
 from kangdang.access.auth import change_password, log_in, log_out
-from kangdang.core.errors import InvalidInput
+from kangdang.core.errors import InvalidInput, TooManyAttempts
 from kangdang.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -64,6 +64,8 @@ def login_submit(
             {"next": _safe_next(next), "values": {"username": username}, "error": "请输入用户名和密码"},
             status_code=400,
         )
+    if not request.app.state.login_limiter.allow(client_ip(request) or "unknown"):
+        raise TooManyAttempts()
     outcome = log_in(session, login=username, password=password, kind="web", client_ip=client_ip(request))
     if outcome.error is not None:
         # Render (not raise) so the failure count and the audit event are committed with the request.

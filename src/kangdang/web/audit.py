@@ -34,7 +34,21 @@ ACTION_LABELS = {
     "membership.create": "新增任职",
     "membership.end": "结束任职",
     "user.create": "创建账号",
+    "access.apply": "申请查阅档案",
+    "access.approve": "批准查阅申请",
+    "access.reject": "不批准查阅申请",
+    "access.consent": "登记居民同意",
+    "access.consent_view": "查看同意书",
+    "access.revoke": "撤销查阅授权",
+    "access.withdraw": "登记居民撤回同意",
+    "access.break_glass": "紧急查阅（开启）",
+    "access.acknowledge": "确认知悉紧急查阅",
 }
+
+
+def is_break_glass(action: str, details: dict[str, object] | None) -> bool:
+    """An emergency opening, or a read through one: these stand out in the log."""
+    return action == "access.break_glass" or (details or {}).get("via") == "break_glass"
 
 
 @router.get("/audit")
@@ -48,6 +62,7 @@ def audit_page(request: Request, session: DbSession, actor: CurrentActor, action
             "page": result,
             "action": action,
             "action_labels": ACTION_LABELS,
+            "is_break_glass": is_break_glass,
             "base_url": f"/audit?action={action}" if action else "/audit",
         },
     )

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from kangdang.access.actor import Actor
 from kangdang.access.auth import resolve_session
+from kangdang.access.crypto import mask_phone
 from kangdang.core.clock import to_local, today_local
 from kangdang.db.uow import transaction
 from kangdang.institutions.actors import load_actor
@@ -29,6 +30,7 @@ CSRF_HEADER = "x-csrf-token"
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels.GLOBALS)
+templates.env.filters["masked_phone"] = mask_phone  # lists and read-only views show 138****5678
 templates.env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": to_local(value).strftime(fmt) if value else ""  # type: ignore[union-attr]
 
 

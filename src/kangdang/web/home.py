@@ -12,6 +12,8 @@ from kangdang.institutions.overview import county_overview, my_workplaces
 from kangdang.institutions.service import list_institutions
 from kangdang.institutions.staff import list_practitioners, memberships_of
 from kangdang.regions.models import Region
+from kangdang.residents.emergency import count_emergency_alerts
+from kangdang.residents.grants import count_requests_to_decide
 from kangdang.residents.overview import open_records_by_village
 from kangdang.web.deps import CurrentActor, DbSession, render
 
@@ -57,6 +59,11 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
         colleagues = list_practitioners(session, actor, page=PageRequest(size=100), institution_id=own_ids[0])
         context["colleagues"] = colleagues.items
         context["colleague_memberships"] = memberships_of(session, actor, [p.id for p in colleagues.items])
+    if actor.has_role(Role.RECORDS_MANAGER, Role.INSTITUTION_ADMIN) and actor.can(Action.ACCESS_DECIDE):
+        context["access_alerts"] = {
+            "emergency": count_emergency_alerts(session, actor),
+            "pending": count_requests_to_decide(session, actor),
+        }
     if actor.can(Action.AUDIT_VIEW) and actor.has_role(Role.SYSTEM_ADMIN, Role.COUNTY_INSPECTOR):
         context["recent_events"] = list_audit_events(session, actor, page=PageRequest(size=8)).items
     return render(request, "home/index.html", context)

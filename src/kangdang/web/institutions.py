@@ -26,6 +26,7 @@ from kangdang.regions.service import region_choices
 from kangdang.residents.lifecycle import close_institution_and_hand_over
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.forms import errors_of, form_values, parse
+from kangdang.web.keepers import keeper_context
 
 router = APIRouter(prefix="/institutions")
 
@@ -137,6 +138,7 @@ def institution_page(
             "successor_options": successors,
             "closure_values": {},
             "closure_errors": {},
+            **keeper_context(session, actor, institution_id),
         },
     )
 
@@ -232,6 +234,7 @@ async def close_institution_submit(
             "successor_options": successors,
             "closure_values": values,
             "closure_errors": errors or {"__message__": "机构未撤销"},
+            **keeper_context(session, actor, institution_id),
         },
         status_code=422,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -22,7 +23,20 @@ ACCESS_LABELS = {
     "person.reveal_document": "查看完整证件号",
     "form.read": "查阅表单",
     "form.print": "打印表单",
+    "access.break_glass": "开启紧急查阅",
 }
+# reads from outside the jurisdiction: through a consented grant, or break-the-glass
+VIA_LABELS = {"grant": "经授权查阅", "break_glass": "紧急查阅"}
+
+
+def access_label(action: str, details: dict[str, Any] | None) -> tuple[str, str | None]:
+    """What the resident is shown for one event, and the kind of access from outside (for a badge)."""
+    details = details or {}
+    label = ACCESS_LABELS.get(action, action)
+    if action == "access.break_glass":
+        return f"{label}：{details.get('reason', '')}", VIA_LABELS["break_glass"]
+    via = VIA_LABELS.get(str(details.get("via", "")))
+    return label, via
 
 
 @router.get("/residents/{record_id}/access-log")
@@ -58,6 +72,7 @@ def access_log_page(
             "record_number": group_number(record.record_number),
             "names": names,
             "labels_access": ACCESS_LABELS,
+            "event_labels": {e.id: access_label(e.action, e.details) for e in result.items},
             "base_url": f"/residents/{record_id}/access-log",
         },
     )

@@ -34,7 +34,7 @@ from kangdang.residents.households import list_households
 from kangdang.residents.models import HealthRecord
 from kangdang.residents.numbering import group_number
 from kangdang.residents.schemas import PersonUpdate, RecordUpdate, ResidentRegistration
-from kangdang.residents.scope import visible_records
+from kangdang.residents.scope import get_visible_record, visible_records
 from kangdang.residents.search import describe_query, search_residents
 from kangdang.residents.service import (
     RecordView,
@@ -361,9 +361,11 @@ def _record_page(
         | {t.to_village_code for t in view.transfers},
         institutions={t.from_institution_id for t in view.transfers} | {t.to_institution_id for t in view.transfers},
     )
-    active = record.status == "active"
+    own = view.basis.is_jurisdiction  # read through a grant or break-the-glass: read only, no actions
+    active = own and record.status == "active"
     context = {
         "page_title": f"{view.person.name} · 居民健康档案",
+        "basis": view.basis,
         "v": view,
         "names": names,
         "links": _record_ids(session, actor, people),
@@ -371,11 +373,11 @@ def _record_page(
         "revealed": revealed,
         "saved_message": SAVED_MESSAGES.get(saved, ""),
         "group_number": group_number,
-        "can_edit": actor.can(Action.RESIDENT_EDIT),
+        "can_edit": own and actor.can(Action.RESIDENT_EDIT),
         "can_transfer": active and actor.can(Action.RECORD_TRANSFER),
         "can_close": active and actor.can(Action.RECORD_CLOSE),
-        "can_reopen": not active and actor.can(Action.RECORD_CLOSE),
-        "services": list_forms(session, actor, record_id),
+        "can_reopen": own and record.status != "active" and actor.can(Action.RECORD_CLOSE),
+        "services": list_forms(session, actor, record_id) if view.basis.covers("forms") else [],
         "form_menu": applicable_forms(view.person, today_local()) if active and actor.can(Action.FORM_FILL) else [],
         "form_titles": {code: form.title for code, form in catalogue().forms.items()},
         "form_status": STATUS_LABELS,
@@ -394,6 +396,7 @@ def record_page(
 
 @router.post("/{record_id}/reveal", dependencies=[CsrfChecked])
 def reveal_submit(request: Request, session: DbSession, actor: CurrentActor, record_id: uuid.UUID) -> Response:
+    get_visible_record(session, actor, record_id)  # a grant or break-the-glass reads; it never reveals or edits
     view = get_record_view(session, actor, record_id)
     number = reveal_document_number(session, actor, view.person.id)
     return _record_page(request, session, actor, record_id, revealed=number or "（无证件号码）", headers=NO_STORE)
@@ -419,6 +422,7 @@ def _edit_context(
 @router.get("/{record_id}/edit")
 def edit_resident_page(request: Request, session: DbSession, actor: CurrentActor, record_id: uuid.UUID) -> Response:
     actor.require(Action.RESIDENT_EDIT)
+    get_visible_record(session, actor, record_id)
     view = get_record_view(session, actor, record_id)
     values: dict[str, Any] = {key: getattr(view.person, key, None) or "" for key in PERSON_FIELDS}
     values.update({key: getattr(view.record, key) or "" for key in RECORD_FIELDS})
@@ -432,6 +436,7 @@ async def edit_resident_submit(
     request: Request, session: DbSession, actor: CurrentActor, record_id: uuid.UUID
 ) -> Response:
     actor.require(Action.RESIDENT_EDIT)
+    get_visible_record(session, actor, record_id)
     view = get_record_view(session, actor, record_id)
     submitted = form_values(await request.form())
     values = {key: submitted.get(key, "") for key in (*PERSON_FIELDS, *RECORD_FIELDS)}
@@ -467,7 +472,7 @@ def info_card_of(session: Session, view: RecordView) -> InfoCard:
     """The card's facts: the document number masked (never the full one on paper); blood groups, chronic
     conditions and allergies from the latest signed 个人基本信息表 (left blank, to fill by hand, before)."""
     person, doctor, institution = view.person, view.doctor, view.managing_institution
-    facts = card_facts(session, person.id)
+    facts = card_facts(session, person.id) if view.basis.covers("forms") else None  # a grant without forms
     return InfoCard(
         name=person.name,
         sex=SEXES.get(person.sex, "未说明的性别"),
@@ -498,7 +503,14 @@ def info_card_pdf(request: Request, session: DbSession, actor: CurrentActor, rec
     except CardUnavailable as error:
         context = {"status": 503, "message": error.message, "details": []}
         return render(request, "errors/error.html", context, status_code=503)
-    record_event(session, actor, "record.print_card", subject_type="person", subject_id=view.person.id)
+    record_event(
+        session,
+        actor,
+        "record.print_card",
+        subject_type="person",
+        subject_id=view.person.id,
+        details=view.basis.audit_details() or None,
+    )
     number = view.record.record_number
     disposition = f"inline; filename=\"info-card-{number}.pdf\"; filename*=UTF-8''{quote(f'信息卡-{number}.pdf')}"
     return Response(

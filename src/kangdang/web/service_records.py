@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -25,6 +26,7 @@ from kangdang.records.legacy import upgrade_answers
 from kangdang.records.models import ServiceRecord
 from kangdang.records.service import (
     amend_form,
+    answers_of,
     form_context_for,
     form_versions,
     get_form,
@@ -36,6 +38,7 @@ from kangdang.records.service import (
 )
 from kangdang.residents.models import HealthRecord, Person
 from kangdang.residents.numbering import group_number
+from kangdang.residents.scope import visible_records
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.form_input import answers_from_form, derived_display, display, row_count, values_for_page
 from kangdang.web.forms import FormErrors, errors_of
@@ -170,6 +173,9 @@ def _view_context(session: Session, actor: Actor, row: ServiceRecord, *, saved: 
     person = session.get_one(Person, row.person_id)
     versions = form_versions(session, actor, row.id)
     live = row.status in ("draft", "completed")
+    # read through a grant or break-glass: a read-only view, whatever the reader's role
+    own = session.scalar(select(HealthRecord.id).where(HealthRecord.id == row.record_id, visible_records(actor)))
+    live = live and own is not None
     return {
         "page_title": f"{form.title}：{person.name}",
         "form": form,
@@ -177,15 +183,15 @@ def _view_context(session: Session, actor: Actor, row: ServiceRecord, *, saved: 
         "record": record,
         "person": person,
         "bound": dict(form_context_for(session, row).bound),
-        "answers": row.answers,
+        "answers": answers_of(session, row),
         "display": display,
         "versions": versions,
         "status_labels": STATUS_LABELS,
         "saved": {"signed": "表单已签名保存", "draft": "草稿已保存", "amended": "修订已保存", "void": "表单已作废"}.get(
             saved, ""
         ),
-        "can_edit": row.status == "draft" and actor.can(Action.FORM_FILL),
-        "can_amend": row.status == "completed" and actor.can(Action.FORM_AMEND),
+        "can_edit": live and row.status == "draft" and actor.can(Action.FORM_FILL),
+        "can_amend": live and row.status == "completed" and actor.can(Action.FORM_AMEND),
         "can_void": live and actor.can(Action.FORM_VOID),
         "group_number": group_number,
     }
@@ -202,7 +208,7 @@ def edit_draft_page(request: Request, session: DbSession, actor: CurrentActor, f
         session,
         record,
         form,
-        values_for_page(row.answers),
+        values_for_page(answers_of(session, row)),
         {},
         dict(form_context_for(session, row).bound),
         action=f"/forms/{row.id}/edit",
@@ -231,7 +237,8 @@ def sign_submit(request: Request, session: DbSession, actor: CurrentActor, form_
     except InvalidInput as error:
         row = get_form(session, actor, form_id)
         form = catalogue().form(row.form_code)
-        return _refill(request, session, actor, row.record_id, form, row.answers, error, f"/forms/{row.id}/edit")
+        answers = answers_of(session, row)
+        return _refill(request, session, actor, row.record_id, form, answers, error, f"/forms/{row.id}/edit")
     return RedirectResponse(f"/forms/{row.id}?saved=signed", status_code=303)
 
 
@@ -247,7 +254,7 @@ def amend_page(request: Request, session: DbSession, actor: CurrentActor, form_i
         session,
         record,
         form,
-        values_for_page(upgrade_answers(form, row.answers, row.form_version)),
+        values_for_page(upgrade_answers(form, answers_of(session, row), row.form_version)),
         {},
         dict(form_context_for(session, row).bound),
         action=f"/forms/{row.id}/amend",
@@ -289,7 +296,8 @@ async def void_submit(request: Request, session: DbSession, actor: CurrentActor,
 def print_form(request: Request, session: DbSession, actor: CurrentActor, form_id: uuid.UUID) -> Response:
     row = get_form(session, actor, form_id, purpose="form.print")
     context = form_context_for(session, row)
-    pdf = render_form_pdf(catalogue().form_at(row.form_code, row.form_version), row, dict(context.bound))
+    form = catalogue().form_at(row.form_code, row.form_version)
+    pdf = render_form_pdf(form, row, answers_of(session, row), dict(context.bound))
     filename = f"form-{row.form_code}-{row.service_date.isoformat()}.pdf"
     return Response(
         pdf,

@@ -35,6 +35,7 @@ from kangdang.institutions.staff import (
 from kangdang.institutions.types import QUALIFICATION_LABELS, Qualification
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.forms import FormErrors, errors_of, form_values, parse
+from kangdang.web.keepers import training_context
 
 router = APIRouter(prefix="/staff")
 
@@ -50,6 +51,8 @@ SAVED_MESSAGES = {
     "password": "密码已重置，账号已解锁；该用户已登录的会话均已退出",
     "active": "账号已启用",
     "inactive": "账号已停用",
+    "training": "已添加培训记录",
+    "withdrawn": "培训记录已撤销，仍保留在培训记录中",
 }
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -174,6 +177,7 @@ def _detail(
         "account_values": {},
         "account_errors": {},
         "password_errors": {},
+        **training_context(session, actor, practitioner_id),
     }
     context.update(extra)
     context["saved_message"] = SAVED_MESSAGES.get(context["saved"], "")

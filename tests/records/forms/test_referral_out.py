@@ -84,9 +84,9 @@ def test_referral_in_the_future_is_refused() -> None:
     assert errors(outcome) == {"visit_date": "日期：不能晚于今天"}
 
 
-def test_doctor_phone_longer_than_20_characters_is_refused() -> None:
+def test_a_doctor_phone_with_words_in_it_is_refused() -> None:
     outcome = fill("referral_out", {**COMPLETE, "doctor_phone": "0575-84123456 转 12345678"})
-    assert errors(outcome) == {"doctor_phone": "转诊医生联系电话：最多 20 个字"}
+    assert errors(outcome) == {"doctor_phone": "转诊医生联系电话：电话号码格式有误（只能包含数字、空格、+ 和 -）"}
 
 
 def test_unknown_item_is_reported() -> None:

@@ -1,0 +1,1 @@
+"""Operator tasks that cut across the domains (run from the CLI): key rotation."""
