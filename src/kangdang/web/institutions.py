@@ -180,6 +180,7 @@ async def edit_institution_submit(
     request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID
 ) -> Response:
     detail = get_institution(session, actor, institution_id)
+    actor.require(Action.INSTITUTION_EDIT)  # permission before reading the form: no validation answers for outsiders
     county_level = actor.can(Action.INSTITUTION_CREATE)
     values = form_values(await request.form(), lists=("catchment",))
     editable = ("name", "address", "phone") + (("type", "supervisor_id", "catchment") if county_level else ())
@@ -211,6 +212,8 @@ async def edit_institution_submit(
 async def close_institution_submit(
     request: Request, session: DbSession, actor: CurrentActor, institution_id: uuid.UUID
 ) -> Response:
+    get_institution(session, actor, institution_id)  # out of scope answers like missing
+    actor.require(Action.INSTITUTION_CLOSE)
     values = form_values(await request.form())
     data, errors = parse(InstitutionClosure, values)
     if data is not None:

@@ -214,6 +214,7 @@ async def edit_staff_submit(
     request: Request, session: DbSession, actor: CurrentActor, practitioner_id: uuid.UUID
 ) -> Response:
     detail = get_practitioner(session, actor, practitioner_id)
+    actor.require(Action.STAFF_MANAGE)  # permission before reading the form
     submitted = form_values(await request.form())
     values = {key: submitted.get(key, "") for key in EDITABLE}
     data, errors = parse(PractitionerUpdate, values)
