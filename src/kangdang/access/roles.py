@@ -91,7 +91,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.STAFF_VIEW: _PERSONAL_DATA,
     Action.STAFF_MANAGE: _STAFF_ADMINS,
     Action.USER_MANAGE: _STAFF_ADMINS,
-    Action.AUDIT_VIEW: frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN}),
+    # County roles search the county's trail; an institution administrator their staff's and residents' events.
+    Action.AUDIT_VIEW: frozenset(
+        {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN, Role.INSTITUTION_ADMIN}
+    ),
     # Residents' records: care staff work on them; county roles read them (every read is audited).
     # A hospital or CDC doctor has no jurisdiction: they see a record only through a grant or break-glass.
     Action.RESIDENT_VIEW: _CARE | {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN, Role.HOSPITAL_DOCTOR},

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from kangdang.access.audit import list_audit_events
 from kangdang.api.deps import CurrentActor, DbSession, Paging
 from kangdang.api.schemas import ERROR_RESPONSES, PageOut
+from kangdang.residents.audit_search import AuditQuery, search_audit
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], responses=ERROR_RESPONSES)
 
@@ -36,8 +36,15 @@ def list_(
     actor: CurrentActor,
     paging: Paging,
     action: Annotated[str | None, Query(max_length=64, description="Action prefix, e.g. login")] = None,
+    login: Annotated[str | None, Query(max_length=64, description="Only this user's events")] = None,
+    record_number: Annotated[
+        str | None, Query(max_length=20, description="Only events about the resident with this record number")
+    ] = None,
+    since: Annotated[date | None, Query(description="From this China date (inclusive)")] = None,
+    until: Annotated[date | None, Query(description="Up to this China date (inclusive)")] = None,
 ) -> PageOut[AuditEventOut]:
-    page = list_audit_events(session, actor, page=paging, action_prefix=action)
+    query = AuditQuery(action_prefix=action, login=login, record_number=record_number, since=since, until=until)
+    page = search_audit(session, actor, query, page=paging)
     return PageOut(
         items=[AuditEventOut.model_validate(e) for e in page.items], total=page.total, page=page.page, size=page.size
     )

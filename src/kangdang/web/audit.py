@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kangdang.access.audit import list_audit_events
+from kangdang.core.errors import NotFound
 from kangdang.core.pagination import PageRequest
+from kangdang.residents.audit_search import AuditQuery, search_audit
 from kangdang.web.deps import CurrentActor, DbSession, render
 
 router = APIRouter()
@@ -52,8 +56,33 @@ def is_break_glass(action: str, details: dict[str, object] | None) -> bool:
 
 
 @router.get("/audit")
-def audit_page(request: Request, session: DbSession, actor: CurrentActor, action: str = "", page: int = 1) -> Response:
-    result = list_audit_events(session, actor, page=PageRequest(page=page, size=50), action_prefix=action or None)
+def audit_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    action: str = "",
+    login: str = "",
+    record_number: str = "",
+    since: str = "",
+    until: str = "",
+    page: int = 1,
+) -> Response:
+    filters = {"action": action, "login": login, "record_number": record_number, "since": since, "until": until}
+    error = None
+    try:
+        query = AuditQuery(
+            action_prefix=action or None,
+            login=login or None,
+            record_number=record_number or None,
+            since=date.fromisoformat(since) if since else None,
+            until=date.fromisoformat(until) if until else None,
+        )
+    except ValueError:
+        query, error = AuditQuery(action_prefix=action or None), "日期格式应为 年-月-日"
+    try:
+        result = search_audit(session, actor, query, page=PageRequest(page=page, size=50))
+    except NotFound as missing:
+        result, error = search_audit(session, actor, AuditQuery(), page=PageRequest(page=1, size=50)), missing.message
     return render(
         request,
         "audit/list.html",
@@ -61,8 +90,11 @@ def audit_page(request: Request, session: DbSession, actor: CurrentActor, action
             "page_title": "审计日志",
             "page": result,
             "action": action,
+            "filters": filters,
+            "filter_error": error,
             "action_labels": ACTION_LABELS,
             "is_break_glass": is_break_glass,
-            "base_url": f"/audit?action={action}" if action else "/audit",
+            "county_wide": actor.scope.everything or bool(actor.scope.region_prefixes),
+            "base_url": "/audit?" + urlencode({k: v for k, v in filters.items() if v}),
         },
     )
