@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -103,3 +104,16 @@ def test_another_township_doctor_cannot_open_the_form(db: Any, actor_of: Any, we
     assert other.get(f"/forms/{form_id}").status_code == 404
     assert other.get(f"/forms/{form_id}/print.pdf").status_code == 404
     assert other.get(f"/residents/{record.id}/forms/new?form=hypertension_followup").status_code == 404
+
+
+def test_a_signed_form_cannot_be_changed_through_the_page(db: Any, actor_of: Any, web_login: Any) -> None:
+    record = file_resident(db, actor_of("cunyi"), name="褚国平", born=date(1958, 9, 9), filed_on=FILED)
+    client = web_login("cunyi")
+    created = post_form(client, f"/residents/{record.id}/forms/new?form=hypertension_followup", filled())
+    form_id = FORM_ID.search(created.headers["location"]).group(1)  # type: ignore[union-attr]
+    assert client.get(f"/forms/{form_id}/edit", follow_redirects=False).status_code == 303  # back to the view
+    changed = post_form(client, f"/forms/{form_id}/edit", filled(sbp="180"), page_url=f"/forms/{form_id}")
+    assert changed.status_code == 409 and "该表单已签名，不能再修改" in changed.text
+    row = db.get(ServiceRecord, uuid.UUID(form_id))
+    db.refresh(row)
+    assert row.answers["sbp"] == 139 and row.status == "completed"
