@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,6 @@ class FormContext:
     filed_on: date | None = None  # the record's filing date (建档日期)
     # the same form's latest completed answers before this one (follow-up rules need the last visit)
     previous: Mapping[str, Any] | None = None
-    bound: Mapping[str, Any] = field(default_factory=dict)  # values shown from the record ("person.name")
 
 
 def age_in_days(birth: date, on: date) -> int:

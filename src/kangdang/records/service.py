@@ -72,7 +72,6 @@ def _context(
         sex=person.sex,
         filed_on=record.filed_on,
         previous=previous,
-        bound=bound_values(session, record, person),
     )
 
 
@@ -329,12 +328,10 @@ def form_versions(session: Session, actor: Actor, service_record_id: uuid.UUID) 
     )
 
 
-def form_context_for(session: Session, row: ServiceRecord) -> FormContext:
-    """The context a stored form is shown against (bound values, birth date)."""
+def bound_values_of(session: Session, row: ServiceRecord) -> dict[str, str]:
+    """What a stored form shows from the resident's record (``bind:`` items)."""
     record = session.get_one(HealthRecord, row.record_id)
-    person = session.get_one(Person, row.person_id)
-    form = catalogue().form_at(row.form_code, row.form_version)
-    return _context(session, record, person, form, lineage_id=row.lineage_id)
+    return bound_values(session, record, session.get_one(Person, row.person_id))
 
 
 def _check_only_one(session: Session, record: HealthRecord, form: FormDefinition) -> None:
@@ -381,30 +378,12 @@ def _refresh_filing(session: Session, record: HealthRecord) -> None:
     session.flush()
 
 
-def is_filing_complete(record: HealthRecord) -> bool:
-    return record.filing_complete_on is not None
-
-
-def last_completed(session: Session, person_id: uuid.UUID, form_code: str) -> ServiceRecord | None:
-    return session.scalar(
-        select(ServiceRecord)
-        .where(
-            ServiceRecord.person_id == person_id,
-            ServiceRecord.form_code == form_code,
-            ServiceRecord.status == "completed",
-        )
-        .order_by(ServiceRecord.service_date.desc())
-        .limit(1)
-    )
-
-
 __all__ = [
     "FormDraft",
     "amend_form",
     "applicable_forms",
     "form_versions",
     "get_form",
-    "is_filing_complete",
     "list_forms",
     "mark_entered_in_error",
     "new_form",

@@ -27,7 +27,7 @@ from kangdang.records.models import ServiceRecord
 from kangdang.records.service import (
     amend_form,
     answers_of,
-    form_context_for,
+    bound_values_of,
     form_versions,
     get_form,
     mark_entered_in_error,
@@ -47,7 +47,6 @@ router = APIRouter()
 
 STATUS_LABELS = {"draft": "草稿", "completed": "已签名", "amended": "已被修订", "entered_in_error": "已作废"}
 SAVED_MESSAGES = {"signed": "表单已签名保存", "draft": "草稿已保存", "amended": "修订已保存", "void": "表单已作废"}
-CATEGORY_LABELS = {"record": "档案", "examination": "健康体检", "programme": "重点人群", "clinical": "诊疗"}
 
 
 def _fill_context(
@@ -182,7 +181,7 @@ def _view_context(session: Session, actor: Actor, row: ServiceRecord, *, saved: 
         "row": row,
         "record": record,
         "person": person,
-        "bound": dict(form_context_for(session, row).bound),
+        "bound": bound_values_of(session, row),
         "answers": answers_of(session, row),
         "display": display,
         "versions": versions,
@@ -210,7 +209,7 @@ def edit_draft_page(request: Request, session: DbSession, actor: CurrentActor, f
         form,
         values_for_page(answers_of(session, row)),
         {},
-        dict(form_context_for(session, row).bound),
+        bound_values_of(session, row),
         action=f"/forms/{row.id}/edit",
     )
     return render(request, "records/fill.html", context)
@@ -256,7 +255,7 @@ def amend_page(request: Request, session: DbSession, actor: CurrentActor, form_i
         form,
         values_for_page(upgrade_answers(form, answers_of(session, row), row.form_version)),
         {},
-        dict(form_context_for(session, row).bound),
+        bound_values_of(session, row),
         action=f"/forms/{row.id}/amend",
         amending=row,
     )
@@ -295,9 +294,8 @@ async def void_submit(request: Request, session: DbSession, actor: CurrentActor,
 @router.get("/forms/{form_id}/print.pdf")
 def print_form(request: Request, session: DbSession, actor: CurrentActor, form_id: uuid.UUID) -> Response:
     row = get_form(session, actor, form_id, purpose="form.print")
-    context = form_context_for(session, row)
     form = catalogue().form_at(row.form_code, row.form_version)
-    pdf = render_form_pdf(form, row, answers_of(session, row), dict(context.bound))
+    pdf = render_form_pdf(form, row, answers_of(session, row), bound_values_of(session, row))
     filename = f"form-{row.form_code}-{row.service_date.isoformat()}.pdf"
     return Response(
         pdf,
