@@ -71,6 +71,8 @@ class Action(StrEnum):
     BREAK_GLASS = "access.break_glass"  # open a record outside one's jurisdiction in an emergency
     TRAINING_MANAGE = "training.manage"  # record staff training (course, date, score, pass)
     KEEPER_DESIGNATE = "keeper.designate"  # name an institution's responsible records managers
+    PROGRAMME_MANAGE = "programme.manage"  # enrol a resident in a programme, edit or close the episode
+    WORKLIST_VIEW = "worklist.view"  # due and overdue follow-ups of one's residents (county roles: the counts)
 
 
 _EVERYONE = frozenset(Role)
@@ -114,4 +116,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.BREAK_GLASS: frozenset({Role.HOSPITAL_DOCTOR, Role.TOWNSHIP_DOCTOR, Role.VILLAGE_DOCTOR}),
     Action.TRAINING_MANAGE: frozenset({Role.INSTITUTION_ADMIN, Role.RECORDS_MANAGER, Role.COUNTY_MANAGER}),
     Action.KEEPER_DESIGNATE: frozenset({Role.INSTITUTION_ADMIN, Role.COUNTY_MANAGER}),
+    # Programmes (重点人群健康管理): care staff enrol and close; worklists for care staff, and for county
+    # roles as counts by township, village and doctor.
+    Action.PROGRAMME_MANAGE: _CARE,
+    Action.WORKLIST_VIEW: _CARE | {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN},
 }

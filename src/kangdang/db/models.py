@@ -4,6 +4,7 @@ from kangdang.access import models as access_models
 from kangdang.db.base import Base
 from kangdang.institutions import models as institution_models
 from kangdang.institutions import models_training as training_models
+from kangdang.programmes import models as programme_models
 from kangdang.records import models as record_models
 from kangdang.regions import models as region_models
 from kangdang.residents import models as resident_models
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "access_models",
     "institution_models",
+    "programme_models",
     "record_models",
     "region_models",
     "resident_access_models",

@@ -27,6 +27,7 @@ from kangdang.records.catalogue import catalogue
 from kangdang.records.context import FormContext, age_in_years
 from kangdang.records.definition import FormDefinition
 from kangdang.records.engine import Outcome, evaluate, to_json
+from kangdang.records.events import form_changed
 from kangdang.records.models import LIVE_STATUSES, ServiceRecord
 from kangdang.records.sealing import seal, unseal
 from kangdang.residents.models import HealthRecord, Person
@@ -205,6 +206,7 @@ def save_form(
     _audit(session, actor, "form.sign" if sign else "form.save_draft", row, service_date=service_date)
     if sign:
         _refresh_filing(session, record)
+        form_changed(session, row)
     return row
 
 
@@ -269,6 +271,7 @@ def amend_form(
     session.flush()
     _audit(session, actor, "form.amend", row, amends=str(old.id), reason=reason)
     _refresh_filing(session, record)
+    form_changed(session, row)
     return row
 
 
@@ -290,6 +293,7 @@ def mark_entered_in_error(
     session.flush()
     _audit(session, actor, "form.void", row, reason=reason)
     _refresh_filing(session, session.get_one(HealthRecord, row.record_id))
+    form_changed(session, row)
     return row
 
 

@@ -1,0 +1,198 @@
+"""Keep each active episode's tasks equal to its plan: after enrolment, an edit, a form signed, amended or
+withdrawn, and daily (``kangdang programmes refresh``) for the closings the calendar brings.
+
+Works on many residents at once with a handful of queries (the demo and bulk imports use the same path):
+episodes, persons and forms are read per chunk, new tasks inserted in bulk, changed ones updated in bulk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from kangdang.access.actor import Actor, system_actor
+from kangdang.core.clock import today_local, utcnow
+from kangdang.core.ids import new_id
+from kangdang.programmes.codes import ALL_PROGRAMME_FORMS
+from kangdang.programmes.models import CareTask, Episode
+from kangdang.programmes.schedule import EpisodeFacts, FormFact, Plan, plan
+from kangdang.programmes.schedule.types import PlannedTask
+from kangdang.records.models import ServiceRecord
+from kangdang.residents.history import record_change
+from kangdang.residents.models import Person
+
+CHUNK = 500
+TASK_FIELDS = (
+    "title",
+    "form_code",
+    "preset",
+    "opens_on",
+    "due_on",
+    "expires_on",
+    "urgency",
+    "note",
+    "status",
+    "done_on",
+    "done_form_id",
+)
+
+
+def refresh_people(
+    session: Session, person_ids: Iterable[uuid.UUID], *, today: date | None = None, actor: Actor | None = None
+) -> int:
+    """Re-plan the active episodes of these residents; returns how many tasks were added or changed."""
+    ids = list(dict.fromkeys(person_ids))
+    today = today or today_local()
+    actor = actor or system_actor()
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        changed += _refresh_chunk(session, ids[start : start + CHUNK], today, actor)
+    return changed
+
+
+def refresh_all(session: Session, *, today: date | None = None) -> int:
+    """Every resident with an active episode (the daily run)."""
+    ids = session.scalars(select(Episode.person_id).where(Episode.status == "active").distinct())
+    return refresh_people(session, list(ids), today=today)
+
+
+def episode_facts(episode: Episode, person: Person, others: Iterable[str]) -> EpisodeFacts:
+    return EpisodeFacts(
+        programme=episode.programme,
+        enrolled_on=episode.enrolled_on,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        details=dict(episode.details or {}),
+        other_programmes=frozenset(others) - {episode.programme},
+    )
+
+
+def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, actor: Actor) -> int:
+    episodes = list(session.scalars(select(Episode).where(Episode.person_id.in_(ids), Episode.status == "active")))
+    if not episodes:
+        return 0
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({e.person_id for e in episodes})))}
+    forms: dict[uuid.UUID, list[FormFact]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            ServiceRecord.id,
+            ServiceRecord.person_id,
+            ServiceRecord.form_code,
+            ServiceRecord.service_date,
+            ServiceRecord.answers,
+        )
+        .where(
+            ServiceRecord.person_id.in_(persons),
+            ServiceRecord.form_code.in_(ALL_PROGRAMME_FORMS),
+            ServiceRecord.status == "completed",
+        )
+        .order_by(ServiceRecord.service_date, ServiceRecord.id)
+    )
+    for form_id, person_id, code, day, answers in rows:
+        forms[person_id].append(FormFact(form_id, code, day, answers or {}))
+    existing: dict[uuid.UUID, dict[str, CareTask]] = defaultdict(dict)
+    for task in session.scalars(select(CareTask).where(CareTask.episode_id.in_([e.id for e in episodes]))):
+        existing[task.episode_id][task.key] = task
+    active: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for episode in episodes:
+        active[episode.person_id].add(episode.programme)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for episode in episodes:
+        person = persons[episode.person_id]
+        result = plan(episode_facts(episode, person, active[episode.person_id]), forms[episode.person_id])
+        closing = result.closing is not None and result.closing.on <= today
+        _diff(episode, result, existing[episode.id], inserts, updates, cancel_open=closing)
+        if closing:
+            _close(session, actor, episode, result)
+        episode.refreshed_at = utcnow()
+    session.flush()
+    if inserts:
+        session.execute(insert(CareTask), inserts)
+    if updates:
+        session.execute(update(CareTask), updates)
+        for tasks in existing.values():
+            for task in tasks.values():
+                session.expire(task)
+    return len(inserts) + len(updates)
+
+
+def _values(task: PlannedTask) -> dict[str, Any]:
+    return {
+        "title": task.title,
+        "form_code": task.form_code,
+        "preset": dict(task.preset),
+        "opens_on": task.opens_on,
+        "due_on": task.due_on,
+        "expires_on": task.expires_on,
+        "urgency": task.urgency,
+        "note": task.note,
+        "status": task.status,
+        "done_on": task.done_on,
+        "done_form_id": task.done_form_id,
+    }
+
+
+def _diff(
+    episode: Episode,
+    result: Plan,
+    existing: dict[str, CareTask],
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    *,
+    cancel_open: bool,
+) -> None:
+    """Rows to insert and to update so that the stored tasks equal the plan (open ones cancelled on close)."""
+    now = utcnow()
+    planned_keys = set()
+    for task in result.tasks:
+        planned_keys.add(task.key)
+        values = _values(task)
+        if cancel_open and values["status"] == "open":
+            values["status"] = "cancelled"
+        row = existing.get(task.key)
+        if row is None:
+            inserts.append(
+                {
+                    "id": new_id(),
+                    "episode_id": episode.id,
+                    "person_id": episode.person_id,
+                    "record_id": episode.record_id,
+                    "programme": episode.programme,
+                    "key": task.key,
+                    "created_at": now,
+                    "updated_at": now,
+                    **values,
+                }
+            )
+        elif any(getattr(row, name) != values[name] for name in TASK_FIELDS):
+            updates.append({"id": row.id, "updated_at": now, **values})
+    for key, row in existing.items():
+        if key not in planned_keys and row.status != "cancelled":
+            updates.append({"id": row.id, "updated_at": now, "status": "cancelled"})
+
+
+def _close(session: Session, actor: Actor, episode: Episode, result: Plan) -> None:
+    """A form (or the calendar) ended the episode: close it with the outcome (its open tasks are cancelled)."""
+    closing = result.closing
+    assert closing is not None
+    episode.status = "closed"
+    episode.closed_on = closing.on
+    episode.outcome = closing.outcome
+    episode.outcome_note = closing.note
+    episode.closed_by = actor.login
+    record_change(
+        session,
+        actor,
+        entity="programme_episode",
+        entity_id=episode.id,
+        action="programme.close",
+        changes={"status": ["active", "closed"], "outcome": [None, closing.outcome], "closed_on": [None, closing.on]},
+        person_id=episode.person_id,
+    )
