@@ -196,7 +196,8 @@ class ResidentChange(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
     household_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("household.id"), index=True)
-    entity: Mapped[str] = mapped_column(String(16))  # person | record | household | member | transfer | merge
+    # person | record | household | member | transfer | merge | programme_episode
+    entity: Mapped[str] = mapped_column(String(24))
     entity_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     login: Mapped[str] = mapped_column(String(64))
