@@ -22,6 +22,7 @@ from kangdang.institutions.schemas import InstitutionClosure
 from kangdang.institutions.service import close_institution, institutions_serving
 from kangdang.institutions.types import PRIMARY_CARE_TYPES
 from kangdang.residents.codes import CLOSURE_REASONS
+from kangdang.residents.events import RecordEvent, publish
 from kangdang.residents.history import record_change
 from kangdang.residents.merge import MERGE_NOTE
 from kangdang.residents.models import HealthRecord, Person, RecordTransfer, ResidentChange
@@ -134,6 +135,7 @@ def confirm_transfer(
         },
     )
     session.flush()
+    publish(session, actor, RecordEvent("moved", record_id=record.id))
     return transfer
 
 
@@ -273,6 +275,7 @@ def close_record(session: Session, actor: Actor, record_id: uuid.UUID, data: Rec
         },
     )
     session.flush()
+    publish(session, actor, RecordEvent("closed", record_id=record.id))
     return record
 
 
@@ -364,6 +367,7 @@ def close_institution_and_hand_over(
         details={"successor_id": data.successor_id, "records": len(moving)},
     )
     session.flush()
+    publish(session, actor, RecordEvent("handed_over", institution_id=institution.id, successor_id=data.successor_id))
     return institution, len(moving)
 
 
