@@ -15,10 +15,12 @@ def build_api_router() -> APIRouter:
         households,
         institutions,
         keepers,
+        programmes,
         regions,
         residents,
         staff,
         transfers,
+        worklist,
     )
 
     router = APIRouter()
@@ -26,6 +28,8 @@ def build_api_router() -> APIRouter:
         auth,
         residents,
         forms,
+        programmes,
+        worklist,
         households,
         transfers,
         duplicates,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kangdang.programmes.schedule.child import plan_child
 from kangdang.programmes.schedule.chronic import plan_diabetes, plan_hypertension
 from kangdang.programmes.schedule.elderly import plan_elderly
+from kangdang.programmes.schedule.maternal import plan_maternal
 from kangdang.programmes.schedule.mental import plan_mental
 from kangdang.programmes.schedule.tuberculosis import plan_tuberculosis
 from kangdang.programmes.schedule.types import EpisodeFacts, FormFact, Plan, Planner
 
 PLANNERS: dict[str, Planner] = {
+    "child": plan_child,
+    "maternal": plan_maternal,
     "elderly": plan_elderly,
     "hypertension": plan_hypertension,
     "diabetes": plan_diabetes,

@@ -3,8 +3,9 @@ until a visit records the end of treatment (REFERENCE.md §2.4.7, §8).
 
 Family-supervised patients (督导人员 家属, and likewise 自服药 or 其他) are visited every 10 days in the
 intensive phase and monthly in the continuation phase; patients supervised by a doctor are assessed
-monthly. The intensive phase is the first 2 months of treatment for a new patient (初治) and 3 months for
-a retreated one (复治), counted from ``treatment_start`` (or the notification). The visit whose closing
+monthly. The supervisor is the one the latest visit records (the first visit's when a visit leaves it
+out). The intensive phase is the first 2 months of treatment for a new patient (初治) and 3 months for a
+retreated one (复治), counted from ``treatment_start`` (or the notification). The visit whose closing
 block gives 停止治疗原因 closes the episode: 完成疗程, 死亡, 丢失 (lost) or 转入耐多药治疗.
 """
 
@@ -40,7 +41,8 @@ def _next(facts: EpisodeFacts, supervisor: str | None) -> Callable[[FormFact], N
 
     def next_after(visit: FormFact) -> NextVisit:
         day = visit.service_date
-        if supervisor != DOCTOR and day < intensive_until:
+        # each visit records the supervisor (督导人员) anew: a change of supervisor changes the interval
+        if (visit.code("supervisor") or supervisor) != DOCTOR and day < intensive_until:
             due = booked(visit, day + timedelta(days=10))
             return NextVisit(window_before(due, 3, day + timedelta(days=1)), due, note="强化期家属督导：每10天随访1次")
         due = booked(visit, add_months(day, 1))
