@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
@@ -16,7 +16,7 @@ from kangdang.access.audit import record_event
 from kangdang.access.roles import Action
 from kangdang.core.clock import today_local
 from kangdang.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from kangdang.institutions.models import Institution, Practitioner
+from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.programmes.codes import MANUAL_OUTCOMES, OUTCOME_LABELS, Programme
 from kangdang.programmes.enrolment import check_details, ineligible
 from kangdang.programmes.models import CareTask, Episode
@@ -47,13 +47,36 @@ def _programme(code: str) -> Programme:
         raise InvalidInput(errors=[FieldError("programme", "管理项目：请选择有效的项目")]) from None
 
 
-def _doctor(session: Session, doctor_id: uuid.UUID | None) -> uuid.UUID | None:
+def _doctor(session: Session, doctor_id: uuid.UUID | None, institution_id: uuid.UUID) -> uuid.UUID | None:
+    """A managing doctor must be on the current staff of the managing institution, of a clinic it supervises
+    or of the centre that supervises it."""
     if doctor_id is None:
         return None
-    doctor = session.get(Practitioner, doctor_id)
-    if doctor is None or doctor.status != "active":
-        raise InvalidInput(errors=[FieldError("managing_doctor_id", "责任医生：请选择在职的医务人员")])
-    return doctor.id
+    today = today_local()
+    institution = session.get_one(Institution, institution_id)
+    allowed = select(Institution.id).where(
+        or_(
+            Institution.id == institution_id,
+            Institution.supervisor_id == institution_id,
+            Institution.id == institution.supervisor_id,
+        )
+    )
+    found = session.scalar(
+        select(Practitioner.id)
+        .join(Membership, Membership.practitioner_id == Practitioner.id)
+        .where(
+            Practitioner.id == doctor_id,
+            Practitioner.status == "active",
+            Membership.institution_id.in_(allowed),
+            Membership.valid_from <= today,
+            or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+        )
+        .limit(1)
+    )
+    if found is None:
+        message = "责任医生：请选择本机构或其所辖村卫生室在职的医务人员"
+        raise InvalidInput(message, errors=[FieldError("managing_doctor_id", message)])
+    return found
 
 
 def _enrolled_on(value: date | None, person: Person, today: date) -> date:
@@ -90,7 +113,11 @@ def enrol(
     facts = check_details(kind, details or {}, birth_date=person.birth_date, enrolled_on=day, today=today)
     if _active(session, person.id, kind) is not None:
         raise Conflict(f"该居民已在{kind.label}健康管理中")
-    doctor = _doctor(session, managing_doctor_id) or record.responsible_doctor_id or actor.practitioner_id
+    doctor = (
+        _doctor(session, managing_doctor_id, record.managing_institution_id)
+        or record.responsible_doctor_id
+        or actor.practitioner_id
+    )
     episode = Episode(
         person_id=person.id,
         record_id=record.id,
@@ -165,7 +192,7 @@ def update_episode(
             today=today_local(),
         )
     if managing_doctor_id is not None:
-        values["managing_doctor_id"] = _doctor(session, managing_doctor_id)
+        values["managing_doctor_id"] = _doctor(session, managing_doctor_id, episode.managing_institution_id)
     changes = diff(episode, values)
     if not changes:
         return episode
@@ -266,10 +293,20 @@ def _views(session: Session, episodes: list[Episode]) -> list[EpisodeView]:
     ]
 
 
-def record_programmes(session: Session, actor: Actor, record_id: uuid.UUID) -> list[EpisodeView]:
-    """The resident's episodes, active first then newest (read through jurisdiction or a forms grant)."""
+def record_programmes(session: Session, actor: Actor, record_id: uuid.UUID, *, audit: bool = True) -> list[EpisodeView]:
+    """The resident's episodes, active first then newest (read through jurisdiction or a forms grant); audited
+    unless the caller already audits the read (the record page)."""
     actor.require(Action.RESIDENT_VIEW)
-    record, _basis = read_record(session, actor, record_id, "forms")
+    record, basis = read_record(session, actor, record_id, "forms")
+    if audit:
+        record_event(
+            session,
+            actor,
+            "programme.list",
+            subject_type="person",
+            subject_id=record.person_id,
+            details=basis.audit_details(),
+        )
     episodes = list(
         session.scalars(
             select(Episode)
@@ -299,6 +336,19 @@ def get_episode(session: Session, actor: Actor, episode_id: uuid.UUID) -> Episod
         details={"episode_id": str(episode.id), "programme": episode.programme, **basis.audit_details()},
     )
     return _views(session, [episode])[0]
+
+
+def task_for_form(session: Session, actor: Actor, task_id: uuid.UUID, record_id: uuid.UUID) -> CareTask:
+    """The task a form is started from (its preset opens the form), if it is one of the actor's residents'."""
+    actor.require(Action.FORM_FILL)
+    task = session.scalar(
+        select(CareTask)
+        .join(HealthRecord, HealthRecord.id == CareTask.record_id)
+        .where(CareTask.id == task_id, CareTask.record_id == record_id, visible_records(actor))
+    )
+    if task is None:
+        raise NotFound("未找到该随访任务，或不在您的管辖范围内")
+    return task
 
 
 def outcome_label(code: str | None) -> str:

@@ -15,6 +15,7 @@ def build_web_router() -> APIRouter:
         households,
         institutions,
         keepers,
+        programmes,
         regions,
         resident_access,
         resident_import,
@@ -22,6 +23,7 @@ def build_web_router() -> APIRouter:
         service_records,
         staff,
         transfers,
+        worklist,
     )
 
     router = APIRouter(include_in_schema=False)
@@ -32,6 +34,8 @@ def build_web_router() -> APIRouter:
         resident_import,  # before residents: /residents/import must not be read as /residents/{record_id}
         residents,
         service_records,
+        programmes,
+        worklist,
         households,
         transfers,
         duplicates,

@@ -20,6 +20,8 @@ def navigation(actor: Actor, path: str) -> list[NavItem]:
     if actor.can(Action.RESIDENT_VIEW):
         items.append(("居民档案", "/residents"))
         items.append(("家庭", "/households"))
+    if actor.can(Action.WORKLIST_VIEW):
+        items.append(("随访任务", "/worklist"))
     if actor.can(Action.RECORD_TRANSFER):
         items.append(("档案迁移", "/transfers"))
     if actor.can(Action.DUPLICATE_MANAGE):

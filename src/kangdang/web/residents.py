@@ -46,6 +46,7 @@ from kangdang.residents.service import (
 )
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.forms import FormErrors, errors_of, form_values, parse
+from kangdang.web.programmes import programme_section
 from kangdang.web.resident_display import age_on, history_lines, lookup_names
 from kangdang.web.service_records import STATUS_LABELS
 
@@ -381,6 +382,7 @@ def _record_page(
         "form_menu": applicable_forms(view.person, today_local()) if active and actor.can(Action.FORM_FILL) else [],
         "form_titles": {code: form.title for code, form in catalogue().forms.items()},
         "form_status": STATUS_LABELS,
+        **programme_section(session, actor, record, forms=view.basis.covers("forms"), own=active),
     }
     response = render(request, "residents/record.html", context)
     response.headers.update(headers or {})

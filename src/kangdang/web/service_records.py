@@ -18,6 +18,7 @@ from kangdang.access.actor import Actor
 from kangdang.access.roles import Action
 from kangdang.core.errors import DomainError, InvalidInput
 from kangdang.exchange.form_pdf import render_form_pdf
+from kangdang.programmes.service import task_for_form
 from kangdang.records.bound import bound_values
 from kangdang.records.catalogue import catalogue
 from kangdang.records.definition import FormDefinition
@@ -83,15 +84,25 @@ def _fill_context(
 
 @router.get("/residents/{record_id}/forms/new")
 def new_form_page(
-    request: Request, session: DbSession, actor: CurrentActor, record_id: uuid.UUID, form: str
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    record_id: uuid.UUID,
+    form: str,
+    task: uuid.UUID | None = None,
 ) -> Response:
     draft = new_form(session, actor, record_id, form)
+    answers = dict(draft.answers)
+    if task is not None:  # opened from the worklist: the task's preset (e.g. 第几次随访) fills the form
+        care_task = task_for_form(session, actor, task, record_id)
+        if care_task.form_code == draft.form.code:
+            answers.update(care_task.preset or {})
     record = session.get_one(HealthRecord, record_id)
     context = _fill_context(
         session,
         record,
         draft.form,
-        values_for_page(draft.answers),
+        values_for_page(answers),
         {},
         draft.bound,
         action=f"/residents/{record_id}/forms/new?form={draft.form.code}",
