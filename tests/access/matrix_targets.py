@@ -14,6 +14,8 @@ from sqlalchemy import select
 from kangdang.access.crypto import cipher_for
 from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.institutions.models_training import RecordsKeeper, TrainingRecord
+from kangdang.programmes.models import CareTask, Episode
+from kangdang.programmes.service import enrol
 from kangdang.records.models import ServiceRecord
 from kangdang.residents.emergency import EmergencyOpening, open_emergency_access
 from kangdang.residents.grants import (
@@ -104,6 +106,12 @@ def build_targets(db: Any, actor_of: Any, *, grant: bool) -> Targets:
             Membership.practitioner_id == practitioner.id, Membership.institution_id == centre.id
         )
     )
+    episode = db.scalar(
+        select(Episode).where(
+            Episode.record_id == record.id, Episode.programme == "hypertension", Episode.status == "active"
+        )
+    ) or enrol(db, dangan, record.id, "hypertension")
+    task = db.scalar(select(CareTask.id).where(CareTask.episode_id == episode.id, CareTask.status == "open"))
     db.flush()
     return Targets(
         {
@@ -124,5 +132,7 @@ def build_targets(db: Any, actor_of: Any, *, grant: bool) -> Targets:
             "region": VILLAGE,
             "form_code": "hypertension_followup",
             "year": "2026",
+            "episode_id": str(episode.id),
+            "task_id": str(task),
         }
     )

@@ -28,7 +28,7 @@ from tests.helpers import csrf_from, login_through_form
 
 PERSONAS = ("anonymous", "cunyi", "cunyi2", "dangan", "ducha", "tongji", "yiyuan", "yiyuan+grant")
 LAST = ("POST /logout", "POST /api/v1/auth/logout")  # they end the persona's session
-QUERY = {"form": "hypertension_followup", "q": "王", "village": "330521102200"}
+QUERY = {"form": "hypertension_followup", "q": "王", "village": "330521102200", "programme": "hypertension"}
 PARAM = re.compile(r"{([a-z_]+)}")
 
 MATRIX = """
@@ -106,6 +106,9 @@ POST /api/v1/practitioners/{practitioner_id}/reveal-id                       LDH
 GET /api/v1/practitioners/{practitioner_id}/training                         LAHAADHH
 POST /api/v1/practitioners/{practitioner_id}/training                        LVVVVVVV
 POST /api/v1/practitioners/{practitioner_id}/training/{training_id}/withdraw LVVVVVVV
+GET /api/v1/programmes/episodes/{episode_id}                                 LAHAADHA
+PATCH /api/v1/programmes/episodes/{episode_id}                               LAHADDDD
+POST /api/v1/programmes/episodes/{episode_id}/close                          LVVVVVVV
 GET /api/v1/regions                                                          LAAAAAAA
 POST /api/v1/regions/population/import                                       LVVVVVVV
 GET /api/v1/regions/{code}                                                   LAAAAAAA
@@ -122,12 +125,18 @@ GET /api/v1/residents/{record_id}/access-log                                 LAH
 POST /api/v1/residents/{record_id}/close                                     LVVVVVVV
 GET /api/v1/residents/{record_id}/forms                                      LAHAADHA
 POST /api/v1/residents/{record_id}/forms                                     LVVVVVVV
+GET /api/v1/residents/{record_id}/programme-suggestions                      LAHAADHH
+GET /api/v1/residents/{record_id}/programmes                                 LAHAADHA
+POST /api/v1/residents/{record_id}/programmes                                LVVVVVVV
 POST /api/v1/residents/{record_id}/reopen                                    LVVVVVVV
 POST /api/v1/residents/{record_id}/transfers                                 LVVVVVVV
 GET /api/v1/transfers                                                        LDDADDDD
 POST /api/v1/transfers/{transfer_id}/cancel                                  LDDADDDD
 POST /api/v1/transfers/{transfer_id}/confirm                                 LDDVDDDD
 POST /api/v1/transfers/{transfer_id}/return                                  LDDVDDDD
+GET /api/v1/worklist                                                         LAAAADDD
+GET /api/v1/worklist/counts                                                  LAAAADDD
+GET /api/v1/worklist/summary                                                 LAAAADDD
 GET /audit                                                                   LDDDADDD
 GET /docs/oauth2-redirect                                                    AAAAAAAA
 GET /duplicates                                                              LDDADDDD
@@ -169,6 +178,9 @@ GET /population                                                              LAA
 POST /population                                                             LDDDDDDD
 POST /population/import                                                      LDDDDDDD
 GET /population/template.csv                                                 LAAAAAHH
+GET /programmes/episodes/{episode_id}                                        LAHAADHA
+POST /programmes/episodes/{episode_id}/close                                 LAHADDDD
+POST /programmes/episodes/{episode_id}/edit                                  LAHADDDD
 GET /regions                                                                 LAAAAAAA
 GET /regions/{code}                                                          LAAAAAAA
 POST /regions/{code}/class                                                   LDDDDDDD
@@ -190,6 +202,8 @@ POST /residents/{record_id}/edit                                             LAH
 GET /residents/{record_id}/forms/new                                         LAHADDDD
 POST /residents/{record_id}/forms/new                                        LAHADDDD
 POST /residents/{record_id}/forms/preview                                    LAHADDDD
+GET /residents/{record_id}/programmes/new                                    LAHADDDD
+POST /residents/{record_id}/programmes/new                                   LAHADDDD
 GET /residents/{record_id}/reopen                                            LDHADDHH
 POST /residents/{record_id}/reopen                                           LDHADDHH
 POST /residents/{record_id}/reveal                                           LAHADDHH
@@ -214,6 +228,8 @@ GET /transfers                                                               LDD
 POST /transfers/{transfer_id}/cancel                                         LDDADDDD
 POST /transfers/{transfer_id}/confirm                                        LDDADDDD
 POST /transfers/{transfer_id}/return                                         LDDADDDD
+GET /worklist                                                                LAAAADDD
+GET /worklist/visit-list.pdf                                                 LAAAADDD
 POST /api/v1/auth/logout                                                     LAAAAAAA
 POST /logout                                                                 LLLLLLLL
 """
