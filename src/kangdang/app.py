@@ -98,7 +98,7 @@ def _install_security_headers(app: FastAPI, settings: Settings) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if settings.cookie_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.url.path.startswith(("/residents", "/forms", "/households", "/api/v1/")):
+        if request.url.path.startswith(("/residents", "/forms", "/households", "/worklist", "/programmes", "/api/v1/")):
             headers.setdefault("Cache-Control", "no-store")  # personal data stays out of shared caches
         return response
 

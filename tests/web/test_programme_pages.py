@@ -156,3 +156,12 @@ def test_who_may_see_and_change_an_episode(db: Any, actor_of: Any, web_login: An
     assert refused.status_code == 403 and "您没有执行此操作的权限" in refused.text
     assert inspector.get(f"/residents/{patient.id}/programmes/new?programme=elderly").status_code == 403
     assert db.get(Episode, episode.id).status == "active"
+
+
+def test_the_resident_history_tells_programme_changes_in_words(db: Any, actor_of: Any, web_login: Any) -> None:
+    record = file_resident(db, actor_of("cunyi"), name="韩记史", born=date(1958, 5, 1))
+    enrol(db, actor_of("cunyi"), record.id, "hypertension")
+    page = web_login("cunyi").get(f"/residents/{record.id}").text
+    assert "纳入重点人群管理" in page
+    assert "管理项目：高血压" in page
+    assert "programme_episode" not in page

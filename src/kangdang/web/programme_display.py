@@ -34,7 +34,12 @@ STATE_TEXT = {
     "done": "已完成",
 }
 EPISODE_STATUS = {"active": "管理中", "closed": "已结案"}
-ACTION_TEXT = {"programme.enrol": "纳入管理", "programme.update": "修改管理信息", "programme.close": "结案"}
+ACTION_TEXT = {
+    "programme.enrol": "纳入管理",
+    "programme.update": "修改管理信息",
+    "programme.close": "结案",
+    "programme.move": "随档案迁移",
+}
 FIELD_TEXT = {
     **DETAIL_LABELS,
     "programme": "管理项目",

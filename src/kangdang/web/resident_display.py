@@ -15,6 +15,7 @@ from kangdang.access.actor import SYSTEM_LOGIN
 from kangdang.access.models import User
 from kangdang.core.clock import today_local
 from kangdang.institutions.models import Institution, Practitioner
+from kangdang.programmes.codes import OUTCOME_LABELS, Programme
 from kangdang.regions.models import Region
 from kangdang.residents import codes
 from kangdang.residents.models import Person, ResidentChange
@@ -88,6 +89,37 @@ ACTION_LABELS = {
     ("merge", "unmerge"): "撤销合并",
     ("merge", "restored"): "撤销合并后恢复",
     ("merge", "not_duplicate"): "核对为非重复",
+}
+# programme episodes (programmes/) share the residents' history
+ACTION_LABELS.update(
+    {
+        ("programme_episode", "programme.enrol"): "纳入重点人群管理",
+        ("programme_episode", "programme.update"): "修改重点人群管理信息",
+        ("programme_episode", "programme.close"): "重点人群管理结案",
+        ("programme_episode", "programme.move"): "重点人群管理随档案迁移",
+    }
+)
+EPISODE_FIELD_LABELS = {
+    "programme": "管理项目",
+    "enrolled_on": "纳入管理日期",
+    "managing_doctor_id": "责任医生",
+    "managing_institution_id": "管理机构",
+    "status": "管理状态",
+    "outcome": "转归",
+    "closed_on": "结案日期",
+    "lmp": "末次月经",
+    "delivery_date": "分娩日期",
+    "discharge_date": "出院日期",
+    "notified_on": "接到管理通知日期",
+    "treatment_start": "开始治疗日期",
+    "patient_type": "患者类型",
+    "details": "管理信息",
+}
+EPISODE_CODES: dict[str, dict[str, str]] = {
+    "programme": {p.value: p.label for p in Programme},
+    "outcome": OUTCOME_LABELS,
+    "status": {"active": "管理中", "closed": "已结案"},
+    "patient_type": {"1": "初治", "2": "复治"},
 }
 CODE_TABLES: dict[str, dict[str, str]] = {
     "sex": codes.SEXES,
@@ -193,7 +225,7 @@ def history_lines(session: Session, rows: list[ResidentChange]) -> list[HistoryL
                 regions.update(str(v) for v in values if v)
             elif key == "managing_institution_id":
                 ids["institutions"].update(values)
-            elif key == "responsible_doctor_id":
+            elif key in ("responsible_doctor_id", "managing_doctor_id"):
                 ids["practitioners"].update(values)
             elif key in ("head", "mother_id"):
                 ids["persons"].update(values)
@@ -214,7 +246,7 @@ def history_lines(session: Session, rows: list[ResidentChange]) -> list[HistoryL
 
 
 def _change_text(entity: str, key: str, value: Any, names: Names) -> str:
-    label = FIELD_LABELS.get(key, key)
+    label = (EPISODE_FIELD_LABELS.get(key) if entity == "programme_episode" else None) or FIELD_LABELS.get(key, key)
     if isinstance(value, list) and len(value) == 2:
         old, new = (_value_text(entity, key, v, names) for v in value)
         return f"{label}：{new}" if value[0] is None else f"{label}：{old} → {new}"
@@ -229,6 +261,8 @@ def _value_text(entity: str, key: str, value: Any, names: Names) -> str:
     if isinstance(value, dict):
         return "，".join(f"{MOVED_LABELS.get(k, k)} {v} 项" for k, v in value.items() if v) or EMPTY
     text = str(value)
+    if entity == "programme_episode" and key in EPISODE_CODES:
+        return EPISODE_CODES[key].get(text, text)
     if key == "status":
         table = codes.TRANSFER_STATUS if entity == "transfer" else codes.RECORD_STATUS
         return table.get(text, text)
@@ -239,6 +273,7 @@ def _value_text(entity: str, key: str, value: Any, names: Names) -> str:
     lookup = {
         "managing_institution_id": names.institutions,
         "responsible_doctor_id": names.practitioners,
+        "managing_doctor_id": names.practitioners,
         "head": names.persons,
         "mother_id": names.persons,
     }.get(key)
