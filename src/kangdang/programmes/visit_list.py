@@ -24,7 +24,7 @@ from kangdang.institutions.models import Practitioner
 from kangdang.programmes.codes import Programme
 from kangdang.programmes.models import CareTask, Episode
 from kangdang.programmes.schedule.types import parse_date
-from kangdang.programmes.worklist import WorkFilter, _base, _filter_details, _state_clauses, task_state
+from kangdang.programmes.worklist import WorkFilter, filter_details, open_task_clauses, state_clauses, task_state
 from kangdang.records.context import age_in_years
 from kangdang.records.models import ServiceRecord
 from kangdang.regions.models import Region
@@ -101,8 +101,8 @@ def home_visit_list(session: Session, actor: Actor, *, day: date, filters: WorkF
     by village and name. Audited as ``worklist.print`` with the residents' ids (the phones print in full)."""
     actor.require(Action.WORKLIST_VIEW)
     states = [filters.state] if filters.state in PRINTED_STATES else list(PRINTED_STATES)
-    where = _base(actor, day, replace(filters, state=None))
-    clauses = _state_clauses(day)
+    where = open_task_clauses(actor, day, replace(filters, state=None))
+    clauses = state_clauses(day)
     where.append(or_(*(clauses[s] for s in states)))
     stmt = (
         select(
@@ -168,7 +168,7 @@ def home_visit_list(session: Session, actor: Actor, *, day: date, filters: WorkF
         subject_id=None,
         details={
             "on": day.isoformat(),
-            "filters": _filter_details(filters),
+            "filters": filter_details(filters),
             "person_ids": [str(row.person_id) for row in result],
         },
     )

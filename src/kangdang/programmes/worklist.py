@@ -94,7 +94,7 @@ def task_state(opens_on: date, due_on: date, expires_on: date | None, today: dat
     return "later"
 
 
-def _state_clauses(today: date) -> dict[str, ColumnElement[bool]]:
+def state_clauses(today: date) -> dict[str, ColumnElement[bool]]:
     week, horizon = today + timedelta(days=WEEK_DAYS), today + timedelta(days=HORIZON_DAYS)
     return {
         "overdue": CareTask.due_on < today,
@@ -103,7 +103,7 @@ def _state_clauses(today: date) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def _base(actor: Actor, today: date, filters: WorkFilter) -> list[ColumnElement[bool]]:
+def open_task_clauses(actor: Actor, today: date, filters: WorkFilter) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [
         CareTask.status == "open",
         Episode.status == "active",
@@ -119,12 +119,12 @@ def _base(actor: Actor, today: date, filters: WorkFilter) -> list[ColumnElement[
     if filters.doctor_id:
         clauses.append(Episode.managing_doctor_id == filters.doctor_id)
     if filters.state in STATES:
-        clauses.append(_state_clauses(today)[filters.state])
+        clauses.append(state_clauses(today)[filters.state])
     return clauses
 
 
 def _state_case(today: date) -> Any:
-    clauses = _state_clauses(today)
+    clauses = state_clauses(today)
     return case((clauses["overdue"], literal("overdue")), (clauses["due"], literal("due")), else_=literal("upcoming"))
 
 
@@ -142,7 +142,7 @@ def worklist(
     today = today or today_local()
     filters = filters or WorkFilter()
     page = page or PageRequest()
-    where = _base(actor, today, filters)
+    where = open_task_clauses(actor, today, filters)
     order = case((CareTask.due_on < today, 0), else_=1)
     stmt = (
         select(
@@ -213,12 +213,12 @@ def worklist(
             "worklist.view",
             subject_type="worklist",
             subject_id=None,
-            details={"filters": _filter_details(filters), "page": page.page, "total": total, "on": today.isoformat()},
+            details={"filters": filter_details(filters), "page": page.page, "total": total, "on": today.isoformat()},
         )
     return Page(items, total, page.page, page.size)
 
 
-def _filter_details(filters: WorkFilter) -> dict[str, str]:
+def filter_details(filters: WorkFilter) -> dict[str, str]:
     values = {
         "programme": filters.programme,
         "village": filters.village_code,
@@ -239,7 +239,7 @@ def worklist_counts(
         select(CareTask.programme, state, func.count())
         .join(Episode, Episode.id == CareTask.episode_id)
         .join(HealthRecord, HealthRecord.id == CareTask.record_id)
-        .where(*_base(actor, today, filters or WorkFilter()))
+        .where(*open_task_clauses(actor, today, filters or WorkFilter()))
         .group_by(CareTask.programme, state)
     )
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -259,7 +259,7 @@ def worklist_summary(
         select(HealthRecord.village_code, Episode.managing_doctor_id, state, func.count())
         .join(Episode, Episode.id == CareTask.episode_id)
         .join(HealthRecord, HealthRecord.id == CareTask.record_id)
-        .where(*_base(actor, today, filters or WorkFilter()))
+        .where(*open_task_clauses(actor, today, filters or WorkFilter()))
         .group_by(HealthRecord.village_code, Episode.managing_doctor_id, state)
     )
     grouped: dict[tuple[str, uuid.UUID | None], dict[str, int]] = defaultdict(dict)
