@@ -419,3 +419,57 @@ def import_residents_command(
         console.print(f"导入完成（{len(rows)} 行）：{counts}")
     else:
         console.print(f"校验通过（{len(rows)} 行，未导入）：将{counts}。加 --commit 导入。")
+
+
+# --- programmes --------------------------------------------------------------------------------------------
+
+programmes_app = typer.Typer(
+    help="Key-population programmes (重点人群健康管理): episodes and their follow-up tasks.", no_args_is_help=True
+)
+app.add_typer(programmes_app, name="programmes")
+
+
+@programmes_app.command("refresh")
+def programmes_refresh() -> None:
+    """Re-plan every active programme episode and close those the calendar ends (run daily, e.g. from cron)."""
+    from sqlalchemy import func, select
+
+    import kangdang.db.models  # noqa: F401 - every domain's tables, so that the episodes' foreign keys resolve
+    from kangdang.core.clock import utcnow
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.programmes.codes import OUTCOME_LABELS, Programme
+    from kangdang.programmes.models import Episode
+    from kangdang.programmes.sync import refresh_all
+
+    settings, engine = _engine()
+    with transaction(build_sessionmaker(engine, settings)) as session, console.status("重新安排随访任务…"):
+        started = utcnow()
+        active = dict(
+            session.execute(
+                select(Episode.programme, func.count()).where(Episode.status == "active").group_by(Episode.programme)
+            ).all()
+        )
+        changed = refresh_all(session)
+        closed = session.execute(
+            select(Episode.programme, Episode.outcome, func.count())
+            .where(Episode.status == "closed", Episode.refreshed_at >= started)
+            .group_by(Episode.programme, Episode.outcome)
+        ).all()
+    table = Table(title="重点人群健康管理 programme episodes")
+    table.add_column("项目 programme")
+    table.add_column("在管 active", justify="right")
+    table.add_column("本次结案 closed now", justify="right")
+    ended: dict[str, list[str]] = {}
+    for programme, outcome, count in closed:
+        ended.setdefault(programme, []).append(f"{OUTCOME_LABELS.get(outcome or '', outcome)} {count}")
+    for programme in Programme:
+        if programme.value in active:
+            table.add_row(
+                programme.label, str(active[programme.value]), "，".join(ended.get(programme.value, [])) or "0"
+            )
+    console.print(table)
+    total_closed = sum(count for _p, _o, count in closed)
+    console.print(
+        f"已重新安排 {sum(active.values())} 个在管对象的随访任务：新增或更新任务 {changed} 条，结案 {total_closed} 个"
+    )

@@ -21,6 +21,7 @@ from kangdang.access.roles import Role
 from kangdang.demo.forms import load_demo_forms
 from kangdang.demo.keepers import load_demo_keepers
 from kangdang.demo.people import make_person
+from kangdang.demo.programmes import load_demo_programmes
 from kangdang.demo.residents import load_demo_residents
 from kangdang.institutions.models import Institution, Practitioner
 from kangdang.institutions.schemas import AccountCreate, InstitutionCreate, PractitionerCreate
@@ -262,6 +263,8 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
     load_demo_residents(session, actor)
     note("演示表单")
     load_demo_forms(session)
+    note("重点人群健康管理")
+    load_demo_programmes(session)
     load_demo_keepers(session)
     session.flush()
     return summary

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor, system_actor
@@ -28,6 +28,7 @@ from kangdang.residents.history import record_change
 from kangdang.residents.models import Person
 
 CHUNK = 500
+TASK_TABLE: Table = CareTask.__table__  # type: ignore[assignment]
 TASK_FIELDS = (
     "title",
     "form_code",
@@ -114,7 +115,8 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
         episode.refreshed_at = utcnow()
     session.flush()
     if inserts:
-        session.execute(insert(CareTask), inserts)
+        # the table, not the ORM entity: the ORM splits rows by which keys are None, one INSERT per shape
+        session.execute(insert(TASK_TABLE), inserts)
     if updates:
         session.execute(update(CareTask), updates)
         for tasks in existing.values():
