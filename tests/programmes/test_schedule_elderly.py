@@ -93,3 +93,31 @@ def test_a_service_before_enrolment_and_one_after_it() -> None:
         ("tcm:1", date(2027, 5, 16), date(2027, 6, 15), date(2027, 6, 1)),
         ("tcm:2", date(2028, 5, 2), date(2028, 6, 1), None),
     ]
+
+
+def test_a_year_missed_expires_and_this_years_service_takes_its_place() -> None:
+    """Enrolled 1 Jan 2024, planned on 22 Nov 2026. 1 Jan 2024 + 90 days = 31 Mar 2024 (2024 is a leap year);
+    each year's service expires when the next year's window opens: 31 Mar 2025 − 30 days = 1 Mar 2025."""
+    enrolled, today = date(2024, 1, 1), date(2026, 11, 22)
+    rolling = EpisodeFacts("elderly", enrolled, date(1950, 8, 8), "2", as_of=today)
+    tcm = [t for t in plan(rolling, []).tasks if t.form_code == "elderly_tcm"]
+    assert [(t.key, t.opens_on, t.due_on, t.expires_on, t.status) for t in tcm] == [
+        ("tcm:1", date(2024, 1, 1), date(2024, 3, 31), date(2025, 3, 1), "open"),
+        ("tcm:2", date(2025, 3, 1), date(2025, 3, 31), date(2026, 3, 1), "open"),
+        ("tcm:3", date(2026, 3, 1), date(2026, 3, 31), date(2027, 3, 1), "open"),  # this year's: overdue, not expired
+    ]
+    # without a day to plan for, the series stops at the first service not done
+    assert [
+        t.key
+        for t in plan(EpisodeFacts("elderly", enrolled, date(1950, 8, 8), "2"), []).tasks
+        if t.form_code == "elderly_tcm"
+    ] == ["tcm:1"]
+    # a service done on 10 June 2025 does the 2025 one (before it expired on 1 Mar 2026): next due 10 June 2026
+    done_2025 = form("elderly_tcm", date(2025, 6, 10))
+    tcm = [t for t in plan(rolling, [done_2025]).tasks if t.form_code == "elderly_tcm"]
+    assert [(t.key, t.due_on, t.status) for t in tcm] == [
+        ("tcm:1", date(2024, 3, 31), "open"),
+        ("tcm:2", date(2025, 3, 31), "done"),
+        ("tcm:3", date(2026, 6, 10), "open"),
+    ]
+    assert tcm[2].opens_on == date(2026, 5, 11)  # 10 June − 30 days

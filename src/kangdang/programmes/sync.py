@@ -63,7 +63,7 @@ def refresh_all(session: Session, *, today: date | None = None) -> int:
     return refresh_people(session, list(ids), today=today)
 
 
-def episode_facts(episode: Episode, person: Person, others: Iterable[str]) -> EpisodeFacts:
+def episode_facts(episode: Episode, person: Person, others: Iterable[str], today: date | None = None) -> EpisodeFacts:
     return EpisodeFacts(
         programme=episode.programme,
         enrolled_on=episode.enrolled_on,
@@ -71,6 +71,7 @@ def episode_facts(episode: Episode, person: Person, others: Iterable[str]) -> Ep
         sex=person.sex,
         details=dict(episode.details or {}),
         other_programmes=frozenset(others) - {episode.programme},
+        as_of=today,
     )
 
 
@@ -107,7 +108,7 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
     updates: list[dict[str, Any]] = []
     for episode in episodes:
         person = persons[episode.person_id]
-        result = plan(episode_facts(episode, person, active[episode.person_id]), forms[episode.person_id])
+        result = plan(episode_facts(episode, person, active[episode.person_id], today), forms[episode.person_id])
         closing = result.closing is not None and result.closing.on <= today
         _diff(episode, result, existing[episode.id], inserts, updates, cancel_open=closing)
         if closing:

@@ -12,6 +12,7 @@ from kangdang.records.context import add_months
 FIRST_VISIT_DAYS = 14  # a newly enrolled patient is seen within 2 weeks of enrolment
 YEARLY_FIRST_DAYS = 90  # the first yearly service after enrolment falls within 3 months
 YEARLY_WINDOW_DAYS = 30  # a yearly service shows as due from a month before its anniversary
+MAX_YEARS = 120  # a bound on the yearly series (a lifetime)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,12 @@ def yearly_series(
     facts: EpisodeFacts, forms: Sequence[FormFact], *, key: str, title: str, form_code: str
 ) -> list[PlannedTask]:
     """A service once a year: the first within 3 months of enrolment (or a year after one done in the year
-    before enrolment), then a year after each one done; due from a month before."""
+    before enrolment), then a year after each one done; due from a month before.
+
+    A year's service that was not done expires when the next year's window opens, and the next year's task
+    takes its place — up to the day the plan is made for (``facts.as_of``; without it the series stops at the
+    first task not done). So a resident missed for years shows one task, this year's, not one overdue since.
+    """
     mine = [f for f in forms if f.form_code == form_code]
     recent = [f for f in mine if add_months(facts.enrolled_on, -12) < f.service_date < facts.enrolled_on]
     if recent:
@@ -84,13 +90,21 @@ def yearly_series(
     else:
         opens, due = facts.enrolled_on, facts.enrolled_on + timedelta(days=YEARLY_FIRST_DAYS)
     tasks: list[PlannedTask] = []
-    after = [f for f in mine if f.service_date >= facts.enrolled_on]
-    for number, form in enumerate([*after, None], start=1):
-        task = PlannedTask(key=f"{key}:{number}", title=title, form_code=form_code, opens_on=opens, due_on=due)
+    pending = [f for f in mine if f.service_date >= facts.enrolled_on]
+    for number in range(1, MAX_YEARS + 1):
+        expires = add_months(due, 12) - timedelta(days=YEARLY_WINDOW_DAYS)
+        form = pending.pop(0) if pending and pending[0].service_date < expires else None
+        task = PlannedTask(
+            key=f"{key}:{number}", title=title, form_code=form_code, opens_on=opens, due_on=due, expires_on=expires
+        )
         tasks.append(done(task, form))
         if form is not None:
             due = add_months(form.service_date, 12)
             opens = due - timedelta(days=YEARLY_WINDOW_DAYS)
+        elif facts.as_of is not None and expires <= facts.as_of:
+            opens, due = expires, add_months(due, 12)
+        else:
+            break
     return tasks
 
 

@@ -24,6 +24,8 @@ class EpisodeFacts:
     details: dict[str, Any] = field(default_factory=dict)
     # the resident's other active programmes (the yearly health check is planned by one of them only)
     other_programmes: frozenset[str] = frozenset()
+    # the day the plan is made for: yearly services roll over to this year's (never read from the clock)
+    as_of: date | None = None
 
     def detail_date(self, key: str) -> date | None:
         return parse_date(self.details.get(key))
