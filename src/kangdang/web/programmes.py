@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -17,8 +17,7 @@ from kangdang.access.actor import Actor
 from kangdang.access.roles import Action
 from kangdang.core.clock import today_local
 from kangdang.core.errors import Conflict, InvalidInput
-from kangdang.institutions.actors import current
-from kangdang.institutions.models import Institution, Membership, Practitioner
+from kangdang.institutions.models import Institution
 from kangdang.programmes.codes import MANUAL_OUTCOMES, OUTCOME_LABELS, URGENCY_LABELS, Programme
 from kangdang.programmes.enrolment import ineligible
 from kangdang.programmes.models import CareTask, Episode
@@ -45,12 +44,11 @@ from kangdang.web.programme_display import (
     episode_history,
     fact_lines,
 )
-from kangdang.web.resident_display import age_on
+from kangdang.web.resident_display import age_on, care_staff_options
 
 router = APIRouter()
 
 NO_STORE = {"Cache-Control": "no-store"}
-CARE_ROLES = ("village_doctor", "township_doctor", "records_manager")
 ENROL_FIELDS: dict[Programme, tuple[str, ...]] = {
     Programme.MATERNAL: ("lmp", "gestational_weeks", "gestational_days"),
     Programme.TUBERCULOSIS: ("notified_on", "treatment_start", "patient_type"),
@@ -74,26 +72,11 @@ Manager = Depends(_require_manage)
 
 def doctor_choices(session: Session, institution_id: uuid.UUID, keep: uuid.UUID | None = None) -> list[tuple[str, str]]:
     """Care staff of the managing institution and of the village clinics it supervises (one query)."""
-    rows = session.execute(
-        select(Practitioner.id, Practitioner.name, Institution.name)
-        .join(Membership, Membership.practitioner_id == Practitioner.id)
-        .join(Institution, Institution.id == Membership.institution_id)
-        .where(
-            current(Membership.valid_from, Membership.valid_to, today_local()),
-            Membership.role.in_(CARE_ROLES),
-            Practitioner.status == "active",
-            Institution.status == "active",
-            or_(Institution.id == institution_id, Institution.supervisor_id == institution_id),
-        )
-        .order_by(Institution.code, Practitioner.name, Practitioner.id)
+    where = and_(
+        Institution.status == "active",
+        or_(Institution.id == institution_id, Institution.supervisor_id == institution_id),
     )
-    options: dict[str, str] = {}
-    for practitioner_id, name, institution in rows:
-        options.setdefault(str(practitioner_id), f"{name}（{institution}）")
-    if keep is not None and str(keep) not in options:
-        doctor = session.get(Practitioner, keep)
-        options[str(keep)] = f"{doctor.name}（不在本机构）" if doctor else str(keep)
-    return list(options.items())
+    return care_staff_options(session, where, keep=keep, away="不在本机构")
 
 
 def _page(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:

@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import SYSTEM_LOGIN
 from kangdang.access.models import User
 from kangdang.core.clock import today_local
-from kangdang.institutions.models import Institution, Practitioner
+from kangdang.institutions.actors import current
+from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.programmes.codes import OUTCOME_LABELS, Programme
 from kangdang.regions.models import Region
 from kangdang.residents import codes
 from kangdang.residents.models import Person, ResidentChange
+
+CARE_ROLES = ("village_doctor", "township_doctor", "records_manager")  # who may be a responsible doctor
 
 FIELD_LABELS = {
     "name": "姓名",
@@ -280,3 +283,29 @@ def _value_text(entity: str, key: str, value: Any, names: Names) -> str:
     if lookup is not None:
         return lookup.get(text, text)
     return text
+
+
+def care_staff_options(
+    session: Session, where: ColumnElement[bool], *, keep: uuid.UUID | None, away: str
+) -> list[tuple[str, str]]:
+    """(id, "name（institution）") of care staff with a current membership in the institutions ``where`` picks
+    (one query); ``keep`` (the doctor on file) stays listed, marked with ``away`` when no longer among them."""
+    rows = session.execute(
+        select(Practitioner.id, Practitioner.name, Institution.name)
+        .join(Membership, Membership.practitioner_id == Practitioner.id)
+        .join(Institution, Institution.id == Membership.institution_id)
+        .where(
+            current(Membership.valid_from, Membership.valid_to, today_local()),
+            Membership.role.in_(CARE_ROLES),
+            Practitioner.status == "active",
+            where,
+        )
+        .order_by(Institution.code, Practitioner.name, Practitioner.id)
+    )
+    options: dict[str, str] = {}
+    for practitioner_id, name, institution in rows:
+        options.setdefault(str(practitioner_id), f"{name}（{institution}）")
+    if keep is not None and str(keep) not in options:
+        doctor = session.get(Practitioner, keep)
+        options[str(keep)] = f"{doctor.name}（{away}）" if doctor else str(keep)
+    return list(options.items())

@@ -19,8 +19,6 @@ from kangdang.core.clock import today_local
 from kangdang.core.errors import InvalidInput
 from kangdang.core.pagination import PageRequest
 from kangdang.exchange.card_pdf import CardUnavailable, InfoCard, render_info_card
-from kangdang.institutions.actors import current
-from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.institutions.service import visible_institutions
 from kangdang.records.card_facts import card_facts
 from kangdang.records.catalogue import catalogue
@@ -47,13 +45,12 @@ from kangdang.residents.service import (
 from kangdang.web.deps import CsrfChecked, CurrentActor, DbSession, render
 from kangdang.web.forms import FormErrors, errors_of, form_values, parse
 from kangdang.web.programmes import programme_section
-from kangdang.web.resident_display import age_on, history_lines, lookup_names
+from kangdang.web.resident_display import age_on, care_staff_options, history_lines, lookup_names
 from kangdang.web.service_records import STATUS_LABELS
 
 router = APIRouter(prefix="/residents")
 
 PAGE_SIZE = 30
-CARE_ROLES = ("village_doctor", "township_doctor", "records_manager")
 HOUSEHOLD_MODES = {"new": "新建家庭（本人为户主）", "join": "加入已有家庭", "none": "暂不登记家庭"}
 PERSON_FIELDS = (
     "document_type",
@@ -102,25 +99,7 @@ def _default_village(actor: Actor, groups: list[tuple[str, list[tuple[str, str]]
 
 def doctor_options(session: Session, actor: Actor, keep: uuid.UUID | None = None) -> list[tuple[str, str]]:
     """Care staff with a current membership in a visible institution (one query); ``keep`` stays listed."""
-    rows = session.execute(
-        select(Practitioner.id, Practitioner.name, Institution.name)
-        .join(Membership, Membership.practitioner_id == Practitioner.id)
-        .join(Institution, Institution.id == Membership.institution_id)
-        .where(
-            current(Membership.valid_from, Membership.valid_to, today_local()),
-            Membership.role.in_(CARE_ROLES),
-            Practitioner.status == "active",
-            visible_institutions(actor),
-        )
-        .order_by(Institution.code, Practitioner.name, Practitioner.id)
-    )
-    options: dict[str, str] = {}
-    for practitioner_id, name, institution in rows:
-        options.setdefault(str(practitioner_id), f"{name}（{institution}）")
-    if keep is not None and str(keep) not in options:
-        doctor = session.get(Practitioner, keep)
-        options[str(keep)] = f"{doctor.name}（已不在岗）" if doctor else str(keep)
-    return list(options.items())
+    return care_staff_options(session, visible_institutions(actor), keep=keep, away="已不在岗")
 
 
 def _rename(errors: FormErrors) -> FormErrors:
