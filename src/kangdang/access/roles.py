@@ -73,6 +73,15 @@ class Action(StrEnum):
     KEEPER_DESIGNATE = "keeper.designate"  # name an institution's responsible records managers
     PROGRAMME_MANAGE = "programme.manage"  # enrol a resident in a programme, edit or close the episode
     WORKLIST_VIEW = "worklist.view"  # due and overdue follow-ups of one's residents (county roles: the counts)
+    INDICATOR_VIEW = "indicator.view"  # figures (rates) of the units in one's jurisdiction
+    INDICATOR_DRILL = "indicator.drill"  # the residents behind a figure (personal data: audited)
+    INDICATOR_CONFIGURE = "indicator.configure"  # parameters, targets, a full recompute
+    QUALITY_VIEW = "quality.view"  # the records that fail the automatic quality rules, to fix them
+    INSPECTION_VIEW = "inspection.view"  # inspections, samples, checklists and findings
+    INSPECTION_MANAGE = "inspection.manage"  # plan an inspection, draw its sample, fill checklists, record findings
+    INSPECTION_RECTIFY = "inspection.rectify"  # report the rectification (整改) of a finding
+    APPRAISAL_VIEW = "appraisal.view"  # appraisal score sheets and subsidies
+    APPRAISAL_MANAGE = "appraisal.manage"  # set the scoring weights, compute a sheet with a budget
 
 
 _EVERYONE = frozenset(Role)
@@ -80,6 +89,7 @@ _PERSONAL_DATA = _EVERYONE - {Role.AGGREGATE_VIEWER}  # an aggregate-only viewer
 _STAFF_ADMINS = frozenset({Role.INSTITUTION_ADMIN, Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
 _COUNTY_ADMINS = frozenset({Role.COUNTY_MANAGER, Role.SYSTEM_ADMIN})
 _CARE = frozenset({Role.VILLAGE_DOCTOR, Role.TOWNSHIP_DOCTOR, Role.RECORDS_MANAGER})
+_COUNTY_READERS = frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN})
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REGION_VIEW: _EVERYONE,
@@ -120,4 +130,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # roles as counts by township, village and doctor.
     Action.PROGRAMME_MANAGE: _CARE,
     Action.WORKLIST_VIEW: _CARE | {Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR, Role.SYSTEM_ADMIN},
+    # Indicators (工作指标): figures for everyone who works on records or oversees them (the aggregate viewer
+    # included); the residents behind a figure only for those who may read records; settings for the bureau.
+    Action.INDICATOR_VIEW: _EVERYONE - {Role.HOSPITAL_DOCTOR},
+    Action.INDICATOR_DRILL: _CARE | _COUNTY_READERS,
+    Action.INDICATOR_CONFIGURE: _COUNTY_ADMINS,
+    Action.QUALITY_VIEW: _CARE | _COUNTY_READERS,
+    # Supervision (督导): the bureau plans and inspects; the inspected centre sees it and reports rectification.
+    Action.INSPECTION_VIEW: _COUNTY_READERS | {Role.INSTITUTION_ADMIN, Role.RECORDS_MANAGER},
+    Action.INSPECTION_MANAGE: frozenset({Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR}),
+    Action.INSPECTION_RECTIFY: frozenset({Role.INSTITUTION_ADMIN, Role.RECORDS_MANAGER}),
+    Action.APPRAISAL_VIEW: _COUNTY_READERS | {Role.AGGREGATE_VIEWER},
+    Action.APPRAISAL_MANAGE: _COUNTY_ADMINS,
 }

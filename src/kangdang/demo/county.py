@@ -18,10 +18,12 @@ from kangdang.access.actor import system_actor
 from kangdang.access.crypto import cipher_for
 from kangdang.access.models import User
 from kangdang.access.roles import Role
+from kangdang.core.clock import today_local
 from kangdang.demo.forms import load_demo_forms
 from kangdang.demo.keepers import load_demo_keepers
 from kangdang.demo.people import make_person
 from kangdang.demo.programmes import load_demo_programmes
+from kangdang.indicators.refresh import recompute_all
 from kangdang.demo.residents import load_demo_residents
 from kangdang.institutions.models import Institution, Practitioner
 from kangdang.institutions.schemas import AccountCreate, InstitutionCreate, PractitionerCreate
@@ -266,7 +268,9 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
     note("重点人群健康管理")
     load_demo_programmes(session)
     load_demo_keepers(session)
+    note("工作指标")
     session.flush()
+    recompute_all(session, county=COUNTY_CODE, today=today_local())
     return summary
 
 

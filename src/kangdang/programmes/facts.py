@@ -204,23 +204,27 @@ def _chronic(
     return len(rows), per_spec, met
 
 
-def _bp_check(rules: FactRules) -> Callable[[dict[str, Any], int], bool]:
-    def controlled(answers: dict[str, Any], age: int) -> bool:
-        sbp, dbp = number(answers.get("sbp")), number(answers.get("dbp"))
-        if sbp is None or dbp is None:
-            return False
-        high_sbp, high_dbp = rules.bp_target_elderly if age >= rules.elderly_age else rules.bp_target
-        return sbp < high_sbp and dbp < high_dbp
+def bp_controlled(rules: FactRules, answers: dict[str, Any], age: int) -> bool:
+    """血压达标 on one follow-up: below the target for the patient's age on the day."""
+    sbp, dbp = number(answers.get("sbp")), number(answers.get("dbp"))
+    if sbp is None or dbp is None:
+        return False
+    high_sbp, high_dbp = rules.bp_target_elderly if age >= rules.elderly_age else rules.bp_target
+    return sbp < high_sbp and dbp < high_dbp
 
-    return controlled
+
+def glucose_controlled(rules: FactRules, answers: dict[str, Any]) -> bool:
+    """血糖达标 on one follow-up: fasting glucose below the target."""
+    glucose = number(answers.get("fasting_glucose"))
+    return glucose is not None and glucose < rules.glucose_target
+
+
+def _bp_check(rules: FactRules) -> Callable[[dict[str, Any], int], bool]:
+    return lambda answers, age: bp_controlled(rules, answers, age)
 
 
 def _glucose_check(rules: FactRules) -> Callable[[dict[str, Any], int], bool]:
-    def controlled(answers: dict[str, Any], _age: int) -> bool:
-        glucose = number(answers.get("fasting_glucose"))
-        return glucose is not None and glucose < rules.glucose_target
-
-    return controlled
+    return lambda answers, _age: glucose_controlled(rules, answers)
 
 
 def _has_form(codes: tuple[str, ...], start: date | None = None, end: date | None = None) -> ColumnElement[bool]:

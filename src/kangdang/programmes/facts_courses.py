@@ -73,20 +73,39 @@ def maternal_counts(
     )
     deliveries = early = visited = 0
     for person_id, enrolled_on, closed_on, details in episodes:
-        details = details or {}
-        first = parse_date(details.get("lmp")) or enrolled_on - timedelta(weeks=PREGNANCY_WEEKS)
-        last = closed_on or date.max
-        mine = [(code, day, a) for code, day, a in forms[person_id] if first <= day <= last]
-        postpartum = [(code, a) for code, _day, a in mine if code != "antenatal_first"]
-        delivered = parse_date(details.get("delivery_date")) or next(
-            (d for _code, a in postpartum if (d := parse_date(a.get("delivery_date"))) is not None), None
-        )
+        delivered, was_early, was_visited = judge_pregnancy(enrolled_on, closed_on, details, forms[person_id], rules)
         if delivered is None or not start <= delivered <= end:
             continue
         deliveries += 1
-        early += any(_early(a, rules) for code, day, a in mine if code == "antenatal_first" and day <= delivered)
-        visited += any(_within_days(a, rules) for code, a in postpartum if code == "postpartum_visit")
+        early += was_early
+        visited += was_visited
     return deliveries, early, visited
+
+
+def judge_pregnancy(
+    enrolled_on: date,
+    closed_on: date | None,
+    details: dict[str, Any] | None,
+    forms: list[tuple[str, date, dict[str, Any]]],
+    rules: FactRules,
+) -> tuple[date | None, bool, bool]:
+    """One pregnancy: its delivery day (None before it), 早孕建册 and a postpartum visit within the days allowed.
+
+    ``forms`` are the woman's signed antenatal and postpartum forms, oldest first (any pregnancy: this one's are
+    those from the LMP, or 42 weeks before enrolment, to the episode's close)."""
+    details = details or {}
+    first = parse_date(details.get("lmp")) or enrolled_on - timedelta(weeks=PREGNANCY_WEEKS)
+    last = closed_on or date.max
+    mine = [(code, day, a) for code, day, a in forms if first <= day <= last]
+    postpartum = [(code, a) for code, _day, a in mine if code != "antenatal_first"]
+    delivered = parse_date(details.get("delivery_date")) or next(
+        (d for _code, a in postpartum if (d := parse_date(a.get("delivery_date"))) is not None), None
+    )
+    if delivered is None:
+        return None, False, False
+    early = any(_early(a, rules) for code, day, a in mine if code == "antenatal_first" and day <= delivered)
+    visited = any(_within_days(a, rules) for code, a in postpartum if code == "postpartum_visit")
+    return delivered, early, visited
 
 
 def _early(answers: dict[str, Any], rules: FactRules) -> bool:
@@ -118,25 +137,40 @@ def tuberculosis_counts(
     forms = _forms_of(session, {e.person_id for e in episodes}, ("tb_first_visit", "tb_followup"))
     notified = on_time = completed = regular = 0
     for person_id, enrolled_on, closed_on, outcome, details in episodes:
-        told = parse_date((details or {}).get("notified_on")) or enrolled_on
+        visited, finished, took = judge_tuberculosis(
+            closed_on, outcome, _told(enrolled_on, details), forms[person_id], rules
+        )
         if start <= enrolled_on <= end:
             notified += 1
-            on_time += any(
-                code == "tb_first_visit" and told <= day <= told + timedelta(days=rules.tb_first_visit_days)
-                for code, day, _a in forms[person_id]
-            )
-        if closed_on is not None and start <= closed_on <= end and outcome in COMPLETED_TREATMENT:
+            on_time += visited
+        if closed_on is not None and start <= closed_on <= end and finished:
             completed += 1
-            closing = next(
-                (
-                    a
-                    for code, day, a in forms[person_id]
-                    if code == "tb_followup" and day >= told and a.get("stop_reason")
-                ),
-                None,
-            )
-            regular += closing is not None and _regular(closing, rules)
+            regular += took
     return notified, on_time, completed, regular
+
+
+def _told(enrolled_on: date, details: dict[str, Any] | None) -> date:
+    return parse_date((details or {}).get("notified_on")) or enrolled_on
+
+
+def judge_tuberculosis(
+    closed_on: date | None,
+    outcome: str | None,
+    told: date,
+    forms: list[tuple[str, date, dict[str, Any]]],
+    rules: FactRules,
+) -> tuple[bool, bool, bool]:
+    """One TB course notified on ``told``: first home visit on time, treatment completed, doses taken regularly."""
+    on_time = any(
+        code == "tb_first_visit" and told <= day <= told + timedelta(days=rules.tb_first_visit_days)
+        for code, day, _a in forms
+    )
+    finished = closed_on is not None and outcome in COMPLETED_TREATMENT
+    closing = next(
+        (a for code, day, a in forms if code == "tb_followup" and day >= told and a.get("stop_reason")),
+        None,
+    )
+    return on_time, finished, finished and closing is not None and _regular(closing, rules)
 
 
 def _regular(answers: dict[str, Any], rules: FactRules) -> bool:
