@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     if session_factory is None:
         session_factory = build_sessionmaker(build_engine(settings.database_url, echo=settings.sql_echo), settings)
     app = FastAPI(
+        lifespan=_refresher_lifespan(settings, session_factory),
         title="康档 kangdang API",
         version=__version__,
         description="城乡居民健康档案平台 JSON API. Authenticate with `POST /api/v1/auth/token`, "
@@ -66,6 +67,25 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     return app
 
 
+def _refresher_lifespan(settings: Settings, factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    """Run the indicator refresher while the app serves (not in tests, which refresh explicitly)."""
+    from contextlib import asynccontextmanager
+
+    from kangdang.ops.refresher import IndicatorRefresher
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        refresher = None
+        if settings.environment != "test" and settings.indicator_refresh_seconds > 0:
+            refresher = IndicatorRefresher(factory, settings.indicator_refresh_seconds)
+            refresher.start()
+        yield
+        if refresher is not None:
+            refresher.stop()
+
+    return lifespan
+
+
 # Pages load only their own scripts and styles (no inline scripts); nothing may frame them.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -98,7 +118,18 @@ def _install_security_headers(app: FastAPI, settings: Settings) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if settings.cookie_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.url.path.startswith(("/residents", "/forms", "/households", "/worklist", "/programmes", "/api/v1/")):
+        if request.url.path.startswith(
+            (
+                "/residents",
+                "/forms",
+                "/households",
+                "/worklist",
+                "/programmes",
+                "/api/v1/",
+                "/indicators/drill",
+                "/supervision",
+            )
+        ):
             headers.setdefault("Cache-Control", "no-store")  # personal data stays out of shared caches
         return response
 

@@ -473,3 +473,43 @@ def programmes_refresh() -> None:
     console.print(
         f"已重新安排 {sum(active.values())} 个在管对象的随访任务：新增或更新任务 {changed} 条，结案 {total_closed} 个"
     )
+
+
+indicators_app = typer.Typer(
+    help="Indicators (工作指标): the precomputed figures, refreshed incrementally or recomputed in full.",
+    no_args_is_help=True,
+)
+app.add_typer(indicators_app, name="indicators")
+
+
+@indicators_app.command("refresh")
+def indicators_refresh(
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every village (nightly; after a parameter changes).")
+    ] = False,
+    county: Annotated[str | None, typer.Option(help="Only this county (6 digits); default: every county.")] = None,
+) -> None:
+    """Bring the figures up to date: the villages changed since the last refresh, or (--full) every village."""
+    import kangdang.db.models  # noqa: F401 - every domain's tables
+    from kangdang.core.clock import today_local
+    from kangdang.db.engine import build_sessionmaker
+    from kangdang.db.uow import transaction
+    from kangdang.indicators.refresh import counties, recompute_all, refresh_dirty
+
+    if county is not None and (not county.isdigit() or len(county) != 6):
+        console.print("[red]县（区）代码应为6位数字[/red]")
+        raise typer.Exit(2)
+    settings, engine = _engine()
+    factory = build_sessionmaker(engine, settings)
+    today = today_local()
+    if not full:
+        with transaction(factory) as session, console.status("更新有变动的村的指标…"):
+            done = total = refresh_dirty(session, today=today, limit=100_000)
+        console.print(f"已更新 {done} 个村的指标" if total else "没有需要更新的指标")
+        return
+    with transaction(factory) as session:
+        chosen = [county] if county else counties(session)
+    for code in chosen:
+        with transaction(factory) as session, console.status(f"重新计算 {code} 的全部指标…"):
+            villages = recompute_all(session, county=code, today=today)
+        console.print(f"{code}：已重新计算 {villages} 个村的指标")

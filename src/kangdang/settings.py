@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Sign-in attempts (page or API) accepted per client address per minute; more get 429.
     login_attempts_per_minute: int = Field(default=30, ge=1, le=10_000)
+    # How often the app recomputes the figures of villages changed since (seconds; 0 = never, e.g. when
+    # `kangdang indicators refresh` runs from cron instead). Not started in the test environment.
+    indicator_refresh_seconds: float = Field(default=2.0, ge=0, le=3600)
     sql_echo: bool = False
 
     @model_validator(mode="after")

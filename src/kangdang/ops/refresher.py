@@ -1,0 +1,43 @@
+"""The app's indicator refresher: a daemon thread that, every few seconds, takes the villages marked by changes
+and recomputes their figures in a transaction of its own (``indicators.refresh.refresh_dirty``), so a signed form
+shows in the dashboards within seconds without any page aggregating live."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from kangdang.core.clock import today_local
+from kangdang.db.uow import transaction
+
+log = logging.getLogger(__name__)
+
+
+class IndicatorRefresher:
+    def __init__(self, factory: sessionmaker[Session], every_seconds: float) -> None:
+        self._factory = factory
+        self._every = every_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kangdang-indicator-refresher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def run_once(self) -> int:
+        from kangdang.indicators.refresh import refresh_dirty
+
+        with transaction(self._factory) as session:
+            return refresh_dirty(session, today=today_local())
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.run_once()
+            except Exception:  # a failed round is retried on the next tick; the marks stay
+                log.exception("indicator refresh failed")
