@@ -16,6 +16,7 @@ from kangdang.indicators.refresh import recompute_all, refresh_dirty
 from kangdang.records.service import save_form
 from kangdang.residents.lifecycle import close_record
 from kangdang.residents.schemas import RecordClosure
+from tests.helpers import post_form
 from tests.indicators.fixture_village import TODAY, TOWNSHIP, VILLAGE, at, basic, build_village
 from tests.programmes.test_hypertension_episode import followup
 from tests.residents.factories import file_resident
@@ -91,3 +92,22 @@ def test_incremental_figures_equal_a_full_recount_after_random_changes(
     incremental = snapshot(db)
     recompute_all(db, county="330521", today=TODAY)
     assert snapshot(db) == incremental
+
+
+def test_the_county_manager_recomputes_from_the_page_and_sees_the_progress(
+    client: Any, web_login: Any, db: Any, actor_of: Any
+) -> None:
+    from kangdang.indicators.models import IndicatorRun
+
+    web_login("xianju")
+    started = post_form(client, "/indicators/recompute", {"county": "330521"}, page_url="/")
+    assert started.status_code == 303, started.text
+    run_page = client.get(started.headers["location"])
+    assert run_page.status_code == 200
+    run = db.scalar(select(IndicatorRun).order_by(IndicatorRun.started_at.desc()))
+    db.refresh(run)
+    assert run.status == "done" and run.done_units == run.total_units > 0
+    assert "重新计算完成" in client.get(started.headers["location"]).text
+    web_login("cunyi")
+    refused = post_form(client, "/indicators/recompute", {"county": "330521"}, page_url="/")
+    assert refused.status_code == 403

@@ -17,9 +17,13 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from kangdang.access.actor import Actor
+from kangdang.access.audit import record_event
+from kangdang.access.roles import Action
 from kangdang.core.clock import utcnow
+from kangdang.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from kangdang.indicators.bundle import load_bundles
 from kangdang.indicators.evaluate import applicable, evaluate, reach_back
 from kangdang.indicators.models import (
@@ -168,3 +172,53 @@ def recompute_all(
 def counties(session: Session) -> list[str]:
     """The counties that hold health records (what a nightly full recompute covers)."""
     return sorted({code[:6] for code in session.scalars(select(HealthRecord.village_code).distinct())})
+
+
+def start_recompute(session: Session, actor: Actor, *, county: str) -> IndicatorRun:
+    """Record a full recompute of the county's figures, to be run by ``run_recompute`` (in the background: the
+    page shows its progress). Refused while another run of the county is under way."""
+    actor.require(Action.INDICATOR_CONFIGURE)
+    if not (county.isdigit() and len(county) == 6) or not (
+        actor.scope.everything or any(county.startswith(p) for p in actor.scope.region_prefixes)
+    ):
+        raise InvalidInput(errors=[FieldError("county", "县（区）：不在您的管辖范围内")])
+    running = session.scalar(
+        select(IndicatorRun.id).where(IndicatorRun.region_code == county, IndicatorRun.status == "running")
+    )
+    if running is not None:
+        raise Conflict("该县（区）的指标正在重新计算，请稍候")
+    run = IndicatorRun(region_code=county, started_by=actor.login)
+    session.add(run)
+    session.flush()
+    record_event(session, actor, "indicator.recompute", subject_type="region", subject_id=county)
+    return run
+
+
+def run_recompute(factory: sessionmaker[Session], run_id: uuid.UUID, *, today: date) -> None:
+    """Carry out a recorded full recompute, committing after each batch of villages so its progress shows."""
+    session = factory()
+    try:
+        run = session.get(IndicatorRun, run_id)
+        if run is None or run.status != "running":
+            return
+        recompute_all(session, county=run.region_code, today=today, run=run, commit=session.commit)
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        run = session.get(IndicatorRun, run_id)
+        if run is not None:
+            run.status, run.finished_at, run.error = "failed", utcnow(), str(error)[:500]
+            session.commit()
+        raise
+    finally:
+        session.close()
+
+
+def get_run(session: Session, actor: Actor, run_id: uuid.UUID) -> IndicatorRun:
+    actor.require(Action.INDICATOR_VIEW)
+    run = session.get(IndicatorRun, run_id)
+    if run is None or not (
+        actor.scope.everything or any(run.region_code.startswith(p) for p in actor.scope.region_prefixes)
+    ):
+        raise NotFound("未找到该次计算")
+    return run
