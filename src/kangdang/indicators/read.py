@@ -271,6 +271,7 @@ def trend(
 
 def require_unit(session: Session, actor: Actor, unit: str) -> str:
     """The unit's kind, or NotFound when it is missing or out of the actor's sight."""
+    actor.require(Action.INDICATOR_VIEW)
     kind = unit_kind_of(unit)
     if not _unit_visible(session, actor, kind, unit):
         raise NotFound(UNIT_NOT_FOUND)
