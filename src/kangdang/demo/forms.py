@@ -11,13 +11,13 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from kangdang.core.clock import today_local, utcnow
+from kangdang.core.clock import LOCAL_ZONE, today_local, utcnow
 from kangdang.core.ids import uuid7
 from kangdang.institutions.models import Practitioner
 from kangdang.records.catalogue import catalogue
@@ -113,6 +113,10 @@ def _row(
         raise ValueError(f"demo {code}: {outcome.errors}")
     new_id = uuid7()
     now = utcnow()
+    day = outcome.service_date(form)
+    # signed at the end of the service day, as a doctor entering the day's visits would (the quality rules flag
+    # entries made long after the service)
+    signed = min(now, datetime.combine(day, time(17, 30), LOCAL_ZONE)) if day else now
     return {
         "id": new_id,
         "lineage_id": new_id,
@@ -121,13 +125,13 @@ def _row(
         "person_id": resident.person_id,
         "form_code": code,
         "form_version": form.version,
-        "service_date": outcome.service_date(form),
+        "service_date": day,
         "institution_id": resident.institution_id,
         "author_id": None,
         "author_name": resident.doctor,
         "status": "completed",
         "answers": to_json(outcome.answers),
-        "signed_at": now,
+        "signed_at": signed,
         "signed_by_id": None,
         "signed_by_name": resident.doctor,
         "created_at": now,
