@@ -128,6 +128,7 @@ def _install_security_headers(app: FastAPI, settings: Settings) -> None:
                 "/api/v1/",
                 "/indicators/drill",
                 "/supervision",
+                "/quality",
             )
         ):
             headers.setdefault("Cache-Control", "no-store")  # personal data stays out of shared caches

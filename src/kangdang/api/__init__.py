@@ -41,4 +41,17 @@ def build_api_router() -> APIRouter:
         audit,
     ):
         router.include_router(module.router)
+    from kangdang.api import indicators
+
+    router.include_router(indicators.router)
+    from kangdang.api import supervision
+
+    router.include_router(supervision.router)
+    from kangdang.api import appraisal, indicator_settings
+
+    router.include_router(appraisal.router)
+    router.include_router(indicator_settings.router)
+    from kangdang.api import quality
+
+    router.include_router(quality.router)
     return router

@@ -48,4 +48,23 @@ def build_web_router() -> APIRouter:
     )
     for module in modules:
         router.include_router(module.router)
+    from kangdang.web import indicator_reports
+
+    router.include_router(indicator_reports.router)
+    from kangdang.web import supervision
+
+    router.include_router(supervision.router)
+    from kangdang.web import appraisal, indicator_settings
+
+    router.include_router(appraisal.router)
+    router.include_router(indicator_settings.router)
+    from kangdang.web import indicators
+
+    router.include_router(indicators.router)
+    from kangdang.web import quality
+
+    router.include_router(quality.router)
+    from kangdang.web import indicator_runs
+
+    router.include_router(indicator_runs.router)
     return router

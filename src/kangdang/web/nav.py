@@ -30,6 +30,14 @@ def navigation(actor: Actor, path: str) -> list[NavItem]:
         items.append(("查阅申请", "/access"))
     if actor.can(Action.ACCESS_DECIDE):
         items.append(("查阅审批", "/access/requests"))
+    if actor.can(Action.QUALITY_VIEW) and not actor.has_role(Role.COUNTY_MANAGER, Role.COUNTY_INSPECTOR):
+        items.append(("档案质控", "/quality"))
+    if actor.can(Action.INDICATOR_VIEW):
+        items.append(("工作指标", "/indicators"))
+    if actor.can(Action.INSPECTION_VIEW):
+        items.append(("督导检查", "/supervision"))
+    if actor.can(Action.APPRAISAL_VIEW):
+        items.append(("绩效考核", "/appraisal"))
     items.append(("区划", "/regions"))
     if actor.can(Action.POPULATION_EDIT) or actor.has_role(Role.COUNTY_INSPECTOR):
         items.append(("人口数", "/population"))
