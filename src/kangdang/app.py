@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -67,14 +68,16 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     return app
 
 
-def _refresher_lifespan(settings: Settings, factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+def _refresher_lifespan(
+    settings: Settings, factory: sessionmaker[Session]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Run the indicator refresher while the app serves (not in tests, which refresh explicitly)."""
     from contextlib import asynccontextmanager
 
     from kangdang.ops.refresher import IndicatorRefresher
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         refresher = None
         if settings.environment != "test" and settings.indicator_refresh_seconds > 0:
             refresher = IndicatorRefresher(factory, settings.indicator_refresh_seconds)

@@ -12,6 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from kangdang.access.crypto import cipher_for
+from kangdang.indicators.appraisal import compute_sheet
+from kangdang.indicators.refresh import start_recompute
+from kangdang.indicators.supervision import draw_sample, plan_inspection, record_finding
 from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.institutions.models_training import RecordsKeeper, TrainingRecord
 from kangdang.programmes.models import CareTask, Episode
@@ -112,6 +115,17 @@ def build_targets(db: Any, actor_of: Any, *, grant: bool) -> Targets:
         )
     ) or enrol(db, dangan, record.id, "hypertension")
     task = db.scalar(select(CareTask.id).where(CareTask.episode_id == episode.id, CareTask.status == "open"))
+    inspector, manager = actor_of("ducha"), actor_of("xianju")
+    inspection = plan_inspection(
+        db, inspector, target_region_code=VILLAGE[:9], year=2026, planned_on=date(2026, 11, 22), sample_size=4, seed=7
+    )
+    sample = draw_sample(db, inspector, inspection.id)[0]
+    finding = record_finding(
+        db, inspector, inspection.id, description="个人基本信息表填写不全", deadline=date(2026, 12, 31)
+    )
+    sheet = compute_sheet(db, manager, county=VILLAGE[:6], period="2026", institution_kind="township", budget="1000.00")
+    run = start_recompute(db, manager, county=VILLAGE[:6])
+    run.status = "done"
     db.flush()
     return Targets(
         {
@@ -134,5 +148,12 @@ def build_targets(db: Any, actor_of: Any, *, grant: bool) -> Targets:
             "year": "2026",
             "episode_id": str(episode.id),
             "task_id": str(task),
+            "inspection_id": str(inspection.id),
+            "sample_id": str(sample.id),
+            "finding_id": str(finding.id),
+            "sheet_id": str(sheet.sheet.id),
+            "run_id": str(run.id),
+            "period": "2026Q4",
+            "key": "usage_window",
         }
     )

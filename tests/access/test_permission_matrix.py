@@ -28,7 +28,17 @@ from tests.helpers import csrf_from, login_through_form
 
 PERSONAS = ("anonymous", "cunyi", "cunyi2", "dangan", "ducha", "tongji", "yiyuan", "yiyuan+grant")
 LAST = ("POST /logout", "POST /api/v1/auth/logout")  # they end the persona's session
-QUERY = {"form": "hypertension_followup", "q": "王", "village": "330521102200", "programme": "hypertension"}
+QUERY = {
+    "form": "hypertension_followup",
+    "q": "王",
+    "village": "330521102200",
+    "programme": "hypertension",
+    "indicator": "filing_rate",
+    "period": "2026",
+    "unit": "330521",
+    "parent": "330521",
+    "year": "2026",
+}
 PARAM = re.compile(r"{([a-z_]+)}")
 
 MATRIX = """
@@ -60,6 +70,11 @@ POST /api/v1/access/requests/{request_id}/consent                            LVV
 POST /api/v1/access/requests/{request_id}/reject                             LVVVVVVV
 POST /api/v1/access/requests/{request_id}/revoke                             LVVVVVVV
 POST /api/v1/access/requests/{request_id}/withdraw                           LVVVVVVV
+GET /api/v1/appraisal/schemes/{year}                                         LDDDAADD
+PUT /api/v1/appraisal/schemes/{year}                                         LVVVVVVV
+GET /api/v1/appraisal/sheets                                                 LDDDAADD
+POST /api/v1/appraisal/sheets                                                LVVVVVVV
+GET /api/v1/appraisal/sheets/{sheet_id}                                      LDDDAADD
 GET /api/v1/audit-events                                                     LDDDADDD
 GET /api/v1/auth/me                                                          LAAAAAAA
 POST /api/v1/auth/password                                                   LVVVVVVV
@@ -85,6 +100,25 @@ PATCH /api/v1/households/{household_id}                                      LAH
 POST /api/v1/households/{household_id}/head                                  LVVVVVVV
 POST /api/v1/households/{household_id}/members                               LVVVVVVV
 POST /api/v1/households/{household_id}/members/{person_id}/remove            LAHADDDD
+GET /api/v1/indicators                                                       LAAAAAAA
+GET /api/v1/indicators/children                                              LAAAAADD
+GET /api/v1/indicators/drill                                                 LAHAADDD
+GET /api/v1/indicators/figures                                               LAAAAADD
+GET /api/v1/indicators/parameters                                            LAAAAADD
+PUT /api/v1/indicators/parameters/{key}                                      LVVVVVVV
+GET /api/v1/indicators/reports/{period}.xlsx                                 LAAAAADD
+GET /api/v1/indicators/targets                                               LAAAAADD
+PUT /api/v1/indicators/targets                                               LVVVVVVV
+GET /api/v1/indicators/trend                                                 LAAAAADD
+POST /api/v1/inspection-findings/{finding_id}/rectification                  LVVVVVVV
+POST /api/v1/inspection-samples/{sample_id}/checks                           LVVVVVVV
+GET /api/v1/inspections                                                      LDDAADDD
+POST /api/v1/inspections                                                     LVVVVVVV
+GET /api/v1/inspections/{inspection_id}                                      LDDAADDD
+POST /api/v1/inspections/{inspection_id}/close                               LDDDADDD
+POST /api/v1/inspections/{inspection_id}/findings                            LVVVVVVV
+GET /api/v1/inspections/{inspection_id}/rates                                LDDAADDD
+POST /api/v1/inspections/{inspection_id}/sample                              LDDDADDD
 GET /api/v1/institutions                                                     LAAAAAAA
 POST /api/v1/institutions                                                    LVVVVVVV
 GET /api/v1/institutions/{institution_id}                                    LAHAAAHH
@@ -109,6 +143,8 @@ POST /api/v1/practitioners/{practitioner_id}/training/{training_id}/withdraw LVV
 GET /api/v1/programmes/episodes/{episode_id}                                 LAHAADHA
 PATCH /api/v1/programmes/episodes/{episode_id}                               LAHADDDD
 POST /api/v1/programmes/episodes/{episode_id}/close                          LVVVVVVV
+GET /api/v1/quality                                                          LAAAADDD
+GET /api/v1/quality/counts                                                   LAAAADDD
 GET /api/v1/regions                                                          LAAAAAAA
 POST /api/v1/regions/population/import                                       LVVVVVVV
 GET /api/v1/regions/{code}                                                   LAAAAAAA
@@ -137,6 +173,11 @@ POST /api/v1/transfers/{transfer_id}/return                                  LDD
 GET /api/v1/worklist                                                         LAAAADDD
 GET /api/v1/worklist/counts                                                  LAAAADDD
 GET /api/v1/worklist/summary                                                 LAAAADDD
+GET /appraisal                                                               LDDDAADD
+POST /appraisal/scheme                                                       LDDDDDDD
+POST /appraisal/sheets                                                       LDDDDDDD
+GET /appraisal/sheets/{sheet_id}                                             LDDDAADD
+GET /appraisal/sheets/{sheet_id}.xlsx                                        LDDDAADD
 GET /audit                                                                   LDDDADDD
 GET /docs/oauth2-redirect                                                    AAAAAAAA
 GET /duplicates                                                              LDDADDDD
@@ -163,6 +204,16 @@ POST /households/{household_id}/edit                                         LAH
 POST /households/{household_id}/head                                         LAHADDDD
 POST /households/{household_id}/members                                      LAHADDDD
 POST /households/{household_id}/members/{person_id}/remove                   LAHADDDD
+GET /indicators                                                              LAAAAADD
+GET /indicators/drill                                                        LHHHHDDD
+POST /indicators/recompute                                                   LDDDDDDD
+GET /indicators/reports                                                      LAAAAADD
+GET /indicators/reports/{period}.pdf                                         LAAAAADD
+GET /indicators/reports/{period}.xlsx                                        LAAAAADD
+GET /indicators/runs/{run_id}                                                LHHHAADD
+GET /indicators/settings                                                     LAAAAADD
+POST /indicators/settings/parameters                                         LDDDDDDD
+POST /indicators/settings/targets                                            LDDDDDDD
 GET /institutions                                                            LAAAAAAA
 GET /institutions/new                                                        LDDDDDDD
 POST /institutions/new                                                       LDDDDDDD
@@ -181,6 +232,7 @@ GET /population/template.csv                                                 LAA
 GET /programmes/episodes/{episode_id}                                        LAHAADHA
 POST /programmes/episodes/{episode_id}/close                                 LAHADDDD
 POST /programmes/episodes/{episode_id}/edit                                  LAHADDDD
+GET /quality                                                                 LAAAADDD
 GET /regions                                                                 LAAAAAAA
 GET /regions/{code}                                                          LAAAAAAA
 POST /regions/{code}/class                                                   LDDDDDDD
@@ -224,6 +276,14 @@ POST /staff/{practitioner_id}/memberships/{membership_id}/end                LDD
 POST /staff/{practitioner_id}/reveal                                         LDHDDDHH
 POST /staff/{practitioner_id}/training                                       LDDADDDD
 POST /staff/{practitioner_id}/training/{training_id}/withdraw                LDDADDDD
+GET /supervision                                                             LDDAADDD
+POST /supervision                                                            LDDDADDD
+POST /supervision/findings/{finding_id}/rectify                              LDDADDDD
+POST /supervision/samples/{sample_id}/check                                  LDDDADDD
+GET /supervision/{inspection_id}                                             LDDAADDD
+POST /supervision/{inspection_id}/close                                      LDDDADDD
+POST /supervision/{inspection_id}/findings                                   LDDDADDD
+POST /supervision/{inspection_id}/sample                                     LDDDADDD
 GET /transfers                                                               LDDADDDD
 POST /transfers/{transfer_id}/cancel                                         LDDADDDD
 POST /transfers/{transfer_id}/confirm                                        LDDADDDD

@@ -257,11 +257,12 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
 def _demo_population(session: Session, actor: Actor, villages: list[Region]) -> None:
     """常住人口 per village, scaled to the demo residents (the demo files a sample of each village, not all of
     its people): a filing rate of about 60–85%, lower in towns, as counties report."""
-    filed = dict(
-        session.execute(select(HealthRecord.village_code, func.count()).group_by(HealthRecord.village_code))
-        .tuples()
-        .all()
-    )
+    filed = {
+        code: count
+        for code, count in session.execute(
+            select(HealthRecord.village_code, func.count()).group_by(HealthRecord.village_code)
+        )
+    }
     rng = random.Random(2026)
     for village in villages:
         share = rng.uniform(0.55, 0.75) if village.area_type == "urban" else rng.uniform(0.7, 0.88)
