@@ -156,11 +156,22 @@ def figures(
 ) -> list[Figure]:
     """The figures of the given units (region codes of one kind, or institution ids) for one period, in the
     order of the units then of the catalogue; units the actor may not see are left out."""
+    return _figures(session, actor, [parse_period(period)], units, indicators, area_type)
+
+
+def _figures(
+    session: Session,
+    actor: Actor,
+    periods: list[Period],
+    units: Sequence[str],
+    indicators: Sequence[str] | None,
+    area_type: str,
+) -> list[Figure]:
+    """The figures of the units for each period (periods of one year), in one query: by period, unit, indicator."""
     actor.require(Action.INDICATOR_VIEW)
-    when = parse_period(period)
     _check_area(area_type)
     codes = [code for code in dict.fromkeys(units) if code]
-    if not codes:
+    if not codes or not periods:
         return []
     kind = unit_kind_of(codes[0])
     if any(unit_kind_of(code) != kind for code in codes):
@@ -171,33 +182,34 @@ def figures(
         select(IndicatorValue).where(
             IndicatorValue.unit_kind == kind,
             IndicatorValue.unit_code.in_(visible),
-            IndicatorValue.period == when.key,
+            IndicatorValue.period.in_([p.key for p in periods]),
             IndicatorValue.area_type == ("all" if kind == "village" else area_type),  # a village is one area
             IndicatorValue.indicator.in_(wanted),
         )
     ).scalars()
-    found = {(row.unit_code, row.indicator): row for row in rows}
+    found = {(row.period, row.unit_code, row.indicator): row for row in rows}
     names = _names(session, kind, visible)
-    goals = _goals_for(session, actor, visible, kind, when)
+    goals = _goals_for(session, actor, visible, kind, periods[0])
     result = []
-    for code in visible:
-        for code_indicator in wanted:
-            row = found.get((code, code_indicator))
-            result.append(
-                Figure(
-                    indicator=code_indicator,
-                    period=when.key,
-                    unit_kind=kind,
-                    unit_code=code,
-                    unit_name=names.get(code, code),
-                    area_type=area_type,
-                    numerator=row.numerator if row else 0,
-                    denominator=row.denominator
-                    if row
-                    else (None if catalogue()[code_indicator].from_population else 0),
-                    target=_target(goals, code_indicator, area_type),
+    for when in periods:
+        for code in visible:
+            for code_indicator in wanted:
+                row = found.get((when.key, code, code_indicator))
+                result.append(
+                    Figure(
+                        indicator=code_indicator,
+                        period=when.key,
+                        unit_kind=kind,
+                        unit_code=code,
+                        unit_name=names.get(code, code),
+                        area_type=area_type,
+                        numerator=row.numerator if row else 0,
+                        denominator=row.denominator
+                        if row
+                        else (None if catalogue()[code_indicator].from_population else 0),
+                        target=_target(goals, code_indicator, area_type),
+                    )
                 )
-            )
     return result
 
 
@@ -261,12 +273,7 @@ def trend(
 ) -> list[Figure]:
     """One unit's figure for each month of the year begun by ``today`` (the trend line of the dashboard)."""
     months = months_of(parse_period(str(year)), today)
-    result = []
-    for month in months:
-        result.extend(
-            figures(session, actor, period=month.key, units=[unit], indicators=[indicator], area_type=area_type)
-        )
-    return result
+    return _figures(session, actor, months, [unit], [indicator], area_type)
 
 
 def require_unit(session: Session, actor: Actor, unit: str) -> str:
