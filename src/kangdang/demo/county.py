@@ -81,6 +81,35 @@ Progress = Callable[[str], None]
 
 
 def load_demo_county(session: Session, *, progress: Progress | None = None) -> DemoSummary:
+    """The demo county: its structure (``load_demo_structure``), a few thousand residents with their forms and
+    programmes, and the figures."""
+    actor = system_actor()
+    note = progress or (lambda _message: None)
+    summary = load_demo_structure(session, progress=progress)
+    villages = list(
+        session.scalars(
+            select(Region)
+            .where(Region.code.startswith(COUNTY_CODE), Region.level == Level.VILLAGE)
+            .order_by(Region.code)
+        )
+    )
+    load_demo_residents(session, actor)
+    note("人口数")
+    _demo_population(session, actor, villages)
+    note("演示表单")
+    load_demo_forms(session)
+    note("重点人群健康管理")
+    load_demo_programmes(session)
+    load_demo_keepers(session)
+    note("工作指标")
+    session.flush()
+    recompute_all(session, county=COUNTY_CODE, today=today_local())
+    return summary
+
+
+def load_demo_structure(session: Session, *, progress: Progress | None = None) -> DemoSummary:
+    """The county without residents: divisions, institutions (卫健局, hospital, centres, village offices), their
+    staff and the demo accounts. Idempotent; shared by the demo and the synthetic county (``demo.synthetic``)."""
     actor = system_actor()
     note = progress or (lambda _message: None)
     summary = DemoSummary()
@@ -240,17 +269,7 @@ def load_demo_county(session: Session, *, progress: Progress | None = None) -> D
         practitioner_id = first_staff.get((inst.code, role)) or _member_of(session, inst, role)
         create_account(session, actor, practitioner_id, AccountCreate(login=login, password=DEMO_PASSWORD))
         summary.accounts_created += 1
-    load_demo_residents(session, actor)
-    note("人口数")
-    _demo_population(session, actor, villages)
-    note("演示表单")
-    load_demo_forms(session)
-    note("重点人群健康管理")
-    load_demo_programmes(session)
-    load_demo_keepers(session)
-    note("工作指标")
     session.flush()
-    recompute_all(session, county=COUNTY_CODE, today=today_local())
     return summary
 
 

@@ -1,0 +1,305 @@
+"""A synthetic county on the real 德清县 (330521) division codes, at any size (``kangdang demo generate``): the
+demo's institutions, staff and accounts, then N residents in households with five years of services.
+
+The residents go in through the bulk import (the same path as an Excel/CSV import), in batches of households;
+their forms, episodes and history rows in multi-row INSERTs; then the care tasks are planned for every
+enrolled resident at once. One transaction: the caller commits. The same seed (and day) gives the same county.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from kangdang.access.actor import system_actor
+from kangdang.access.audit import record_event
+from kangdang.access.crypto import cipher_for
+from kangdang.core.clock import today_local, utcnow
+from kangdang.core.errors import Conflict, FieldError, InvalidInput
+from kangdang.core.ids import new_id
+from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
+from kangdang.demo.forms import _Resident
+from kangdang.demo.synthetic import defects
+from kangdang.demo.synthetic.history import History, history
+from kangdang.demo.synthetic.population import SynthPerson, people
+from kangdang.institutions.models import Institution, Membership, Practitioner
+from kangdang.programmes.enrolment import check_details
+from kangdang.programmes.models import Episode
+from kangdang.programmes.sync import refresh_people
+from kangdang.records.models import ServiceRecord
+from kangdang.regions.codes import Level
+from kangdang.regions.models import Region
+from kangdang.residents.bulk import import_residents
+from kangdang.residents.bulk_write import chunked
+from kangdang.residents.models import HealthRecord, Person, ResidentChange
+
+BATCH = 20_000  # residents per import batch
+CHUNK = 2_000  # rows per INSERT
+MAX_RESIDENTS = 2_000_000
+FORM_TABLE: Table = ServiceRecord.__table__  # type: ignore[assignment]
+EPISODE_TABLE: Table = Episode.__table__  # type: ignore[assignment]
+CHANGE_TABLE: Table = ResidentChange.__table__  # type: ignore[assignment]
+RECORD_TABLE: Table = HealthRecord.__table__  # type: ignore[assignment]
+PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+@dataclass
+class GeneratedCounty:
+    residents: int = 0
+    households: int = 0
+    duplicates: int = 0
+    forms: int = 0
+    episodes: int = 0
+    tasks: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+
+
+def generate_county(
+    session: Session, *, residents: int, seed: int, today: date | None = None, progress: Progress | None = None
+) -> GeneratedCounty:
+    """Build the synthetic county in an empty database (refused when 德清县 has residents already)."""
+    if not 1 <= residents <= MAX_RESIDENTS:
+        raise InvalidInput(errors=[FieldError("residents", f"居民人数：请填写 1 至 {MAX_RESIDENTS:,} 之间的整数")])
+    today = today or today_local()
+    note = progress or (lambda _stage, _done, _total: None)
+    summary = GeneratedCounty()
+    clock = _Clock(summary)
+    load_demo_structure(session)
+    if session.scalar(select(HealthRecord.id).where(HealthRecord.village_code.startswith(COUNTY_CODE)).limit(1)):
+        raise Conflict("德清县已有居民档案：合成县只能生成在空数据库中（新建数据库后先运行 kangdang db upgrade）")
+    clock.lap("structure")
+    villages = [
+        (code, name, area)
+        for code, name, area in session.execute(
+            select(Region.code, Region.name, Region.area_type)
+            .where(Region.code.startswith(COUNTY_CODE), Region.level == Level.VILLAGE)
+            .order_by(Region.code)
+        )
+    ]
+    writer = _Writer(session, seed, today, _village_doctors(session))
+    enrolled: list[uuid.UUID] = []
+    duplicates = residents // 251  # one person in about 250 is filed twice
+    for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
+        enrolled += writer.write(number, batch, summary)
+        note("居民与服务记录", summary.residents, residents)
+    clock.lap("residents and forms")
+    for start in range(0, len(enrolled), 5000):
+        summary.tasks += refresh_people(session, enrolled[start : start + 5000], today=today)
+        note("随访任务", min(start + 5000, len(enrolled)), len(enrolled))
+    clock.lap("care tasks")
+    _demo_population(
+        session, system_actor(), list(session.scalars(select(Region).where(Region.code.in_([v[0] for v in villages]))))
+    )
+    record_event(
+        session,
+        system_actor(),
+        "demo.generate",
+        subject_type="region",
+        subject_id=COUNTY_CODE,
+        details={"residents": summary.residents, "seed": seed, "forms": summary.forms, "episodes": summary.episodes},
+    )
+    session.flush()
+    clock.lap("population")
+    return summary
+
+
+class _Clock:
+    def __init__(self, summary: GeneratedCounty) -> None:
+        self.summary, self.last = summary, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.summary.seconds[stage] = round(now - self.last, 2)
+        self.last = now
+
+
+def _batches(
+    villages: list[tuple[str, str, str | None]], count: int, duplicates: int, seed: int, today: date
+) -> Iterator[list[SynthPerson]]:
+    """Households in batches of about ``BATCH`` residents; every 250th person is also filed a second time
+    (until ``duplicates`` are made), in a village drawn from the seed."""
+    rng = random.Random(f"{seed}:duplicates")
+    used: set[str] = set()
+    batch: list[SynthPerson] = []
+    index = made = 0
+    for household in people(villages, count, seed=seed, today=today):
+        for person in household:
+            batch.append(person)
+            index += 1
+            if index % 250 == 0 and made < duplicates:
+                village = rng.choice(villages)[0]
+                batch.append(defects.duplicate_of(rng, person, village, used, today))
+                made += 1
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Writer:
+    """Files one batch: the import, then each resident's history, written in bulk."""
+
+    def __init__(
+        self, session: Session, seed: int, today: date, doctors: dict[str, tuple[uuid.UUID | None, str]]
+    ) -> None:
+        self.session, self.seed, self.today, self.doctors = session, seed, today, doctors
+        self.cipher = cipher_for(session)
+        self.actor = system_actor()
+
+    def write(self, number: int, batch: list[SynthPerson], summary: GeneratedCounty) -> list[uuid.UUID]:
+        rows = [replace(p.row, row=index + 2) for index, p in enumerate(batch)]
+        result = import_residents(self.session, self.actor, rows, filename=f"合成县（种子 {self.seed}）第 {number} 批")
+        summary.residents += result.created
+        summary.households += result.households_created
+        summary.duplicates += sum(1 for p in batch if p.row.household is None)
+        records = self._records(batch)
+        rng = random.Random(f"{self.seed}:defects:{number}")
+        forms: list[dict[str, Any]] = []
+        episodes: list[dict[str, Any]] = []
+        filings: list[dict[str, Any]] = []
+        wrong_sex: list[dict[str, Any]] = []
+        for person in batch:
+            found = records.get(self.cipher.blind_index(person.id_number))
+            if found is None:
+                continue
+            resident, doctor_id = found
+            made: History = history(
+                resident, person.conditions, seed=self.seed, id_number=person.id_number, today=self.today
+            )
+            forms += made.forms
+            episodes += self._episodes(resident, doctor_id, made)
+            if made.filing_complete_on is not None:
+                filings.append({"rid": resident.record_id, "day": made.filing_complete_on})
+            if rng.random() < defects.WRONG_SEX_SHARE:
+                wrong_sex.append({"pid": resident.person_id, "sex": "2" if resident.sex == "1" else "1"})
+        defects.spoil(rng, forms)
+        self._insert(FORM_TABLE, forms)
+        self._insert(EPISODE_TABLE, episodes)
+        self._insert(CHANGE_TABLE, [self._enrolment(e) for e in episodes])
+        connection = self.session.connection()
+        if filings:
+            connection.execute(
+                update(RECORD_TABLE)
+                .where(RECORD_TABLE.c.id == bindparam("rid"))
+                .values(filing_complete_on=bindparam("day")),
+                filings,
+            )
+        if wrong_sex:
+            connection.execute(
+                update(PERSON_TABLE).where(PERSON_TABLE.c.id == bindparam("pid")).values(sex=bindparam("sex")),
+                wrong_sex,
+            )
+        summary.forms += len(forms)
+        summary.episodes += len(episodes)
+        return list(dict.fromkeys(e["person_id"] for e in episodes))
+
+    def _records(self, batch: list[SynthPerson]) -> dict[str, tuple[_Resident, uuid.UUID | None]]:
+        """The batch's residents as filed, with their village doctor, by the blind index of their number."""
+        indexes = [self.cipher.blind_index(p.id_number) for p in batch]
+        found: dict[str, tuple[_Resident, uuid.UUID | None]] = {}
+        for part in chunked(indexes):
+            for index, record_id, person_id, birth, sex, filed_on, institution, village in self.session.execute(
+                select(
+                    Person.document_index,
+                    HealthRecord.id,
+                    Person.id,
+                    Person.birth_date,
+                    Person.sex,
+                    HealthRecord.filed_on,
+                    HealthRecord.managing_institution_id,
+                    HealthRecord.village_code,
+                )
+                .join(HealthRecord, HealthRecord.person_id == Person.id)
+                .where(Person.document_index.in_(part))
+            ):
+                doctor_id, doctor = self.doctors.get(village, (None, "公卫医生"))
+                found[index] = (_Resident(record_id, person_id, birth, sex, filed_on, institution, doctor), doctor_id)
+        return found
+
+    def _episodes(self, resident: _Resident, doctor_id: uuid.UUID | None, made: History) -> list[dict[str, Any]]:
+        now = utcnow()
+        rows = []
+        for episode in made.episodes:
+            facts = check_details(
+                episode.programme,
+                episode.details,
+                birth_date=resident.birth,
+                enrolled_on=episode.enrolled_on,
+                today=self.today,
+            )
+            rows.append(
+                {
+                    "id": new_id(),
+                    "person_id": resident.person_id,
+                    "record_id": resident.record_id,
+                    "programme": episode.programme.value,
+                    "status": "active",
+                    "enrolled_on": episode.enrolled_on,
+                    "enrolled_by": self.actor.login,
+                    "managing_institution_id": resident.institution_id,
+                    "managing_doctor_id": doctor_id,
+                    "details": facts,
+                    "closed_on": None,
+                    "outcome": None,
+                    "outcome_note": None,
+                    "closed_by": None,
+                    "refreshed_at": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        return rows
+
+    def _enrolment(self, episode: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "at": episode["created_at"],
+            "person_id": episode["person_id"],
+            "household_id": None,
+            "entity": "programme_episode",
+            "entity_id": str(episode["id"]),
+            "action": "programme.enrol",
+            "login": self.actor.login,
+            "changes": {
+                "programme": [None, episode["programme"]],
+                "enrolled_on": [None, episode["enrolled_on"].isoformat()],
+            },
+        }
+
+    def _insert(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+        connection = self.session.connection()
+        for chunk in chunked(rows, CHUNK):
+            connection.execute(insert(table), chunk)
+
+
+def _village_doctors(session: Session) -> dict[str, tuple[uuid.UUID | None, str]]:
+    """The village doctor of each village office or community station, by village code."""
+    found: dict[str, tuple[uuid.UUID | None, str]] = {}
+    for region, doctor_id, name in session.execute(
+        select(Institution.region_code, Practitioner.id, Practitioner.name)
+        .join(Membership, Membership.institution_id == Institution.id)
+        .join(Practitioner, Practitioner.id == Membership.practitioner_id)
+        .where(
+            Institution.type.in_(("village_office", "community_station")),
+            Membership.role == "village_doctor",
+            Membership.valid_to.is_(None),
+            Institution.region_code.startswith(COUNTY_CODE),
+        )
+        .order_by(Membership.created_at)
+    ):
+        found.setdefault(region, (doctor_id, name))
+    return found
+
+
+__all__ = ["GeneratedCounty", "generate_county"]
