@@ -39,6 +39,7 @@ from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
 from kangdang.residents.bulk import import_residents
 from kangdang.residents.bulk_write import chunked
+from kangdang.residents.duplicates import detect_duplicates
 from kangdang.residents.models import HealthRecord, Person, ResidentChange
 
 BATCH = 20_000  # residents per import batch
@@ -97,6 +98,8 @@ def generate_county(
         summary.tasks += refresh_people(session, enrolled[start : start + 5000], today=today)
         note("随访任务", min(start + 5000, len(enrolled)), len(enrolled))
     clock.lap("care tasks")
+    detect_duplicates(session, system_actor(), region_prefix=COUNTY_CODE)
+    clock.lap("duplicate search")
     _demo_population(
         session, system_actor(), list(session.scalars(select(Region).where(Region.code.in_([v[0] for v in villages]))))
     )
