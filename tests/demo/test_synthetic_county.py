@@ -21,6 +21,7 @@ from kangdang.core.errors import Conflict, InvalidInput
 from kangdang.core.idnumber import parse_id_number
 from kangdang.db.engine import build_engine, build_sessionmaker
 from kangdang.db.migrate import upgrade
+from kangdang.demo import synthetic
 from kangdang.demo.synthetic import GeneratedCounty, generate_county
 from kangdang.indicators.bundle import load_bundles
 from kangdang.indicators.parameters import current_parameters
@@ -64,8 +65,14 @@ def twins(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield _generate(first, seed=SEED, today=today), _generate(second, seed=SEED, today=today)
 
 
+@pytest.fixture(scope="module")
+def backend_of_twins(twins: tuple[County, County]) -> str:
+    return twins[0].factory.kw["bind"].dialect.name
+
+
 def fingerprint(session: Session) -> str:
-    """Everything a user sees of the county, without the ids and clock times that differ between runs."""
+    """Everything a user sees of the county, without the ids and clock times that differ between runs (a form of
+    today is signed now: only the day of signing counts)."""
     cipher = cipher_for(session)
     numbers = {
         pid: cipher.decrypt(blob)
@@ -88,7 +95,7 @@ def fingerprint(session: Session) -> str:
         )
     )
     forms = sorted(
-        (number, code, str(day), json.dumps(answers, sort_keys=True, ensure_ascii=False), str(signed)[:16])
+        (number, code, str(day), json.dumps(answers, sort_keys=True, ensure_ascii=False), str(signed)[:10])
         for number, code, day, answers, signed in session.execute(
             select(
                 HealthRecord.record_number,
@@ -119,6 +126,18 @@ def test_the_same_seed_gives_the_same_county(twins: tuple[County, County]) -> No
     assert first.summary.forms == second.summary.forms > SIZE * 4
     with first.factory() as a, second.factory() as b:
         assert fingerprint(a) == fingerprint(b)
+
+
+def test_worker_processes_make_the_same_county(
+    twins: tuple[County, County], backend_of_twins: str, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A large county's histories are made by worker processes: the county is the same as made in one."""
+    monkeypatch.setattr(synthetic, "PARALLEL_FROM", 0)
+    with throwaway_database(backend_of_twins, tmp_path) as url:
+        parallel = _generate(url, seed=SEED, today=today_local())
+        with parallel.factory() as a, twins[0].factory() as b:
+            assert fingerprint(a) == fingerprint(b)
+        parallel.factory.kw["bind"].dispose()
 
 
 def test_another_seed_gives_another_county(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor, system_actor
 from kangdang.core.clock import today_local, utcnow
 from kangdang.core.ids import new_id
+from kangdang.db.bulk import insert_rows
 from kangdang.programmes.codes import ALL_PROGRAMME_FORMS
 from kangdang.programmes.models import CareTask, Episode
 from kangdang.programmes.schedule import EpisodeFacts, FormFact, Plan, plan
@@ -116,8 +117,8 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
         episode.refreshed_at = utcnow()
     session.flush()
     if inserts:
-        # the table, not the ORM entity: the ORM splits rows by which keys are None, one INSERT per shape
-        session.execute(insert(TASK_TABLE), inserts)
+        # the table, not the ORM entity (the ORM splits rows by which keys are None): COPY on PostgreSQL
+        insert_rows(session, TASK_TABLE, inserts)
     if updates:
         session.execute(update(CareTask), updates)
         for tasks in existing.values():

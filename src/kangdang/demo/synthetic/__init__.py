@@ -8,15 +8,19 @@ enrolled resident at once. One transaction: the caller commits. The same seed (a
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.pool
+import os
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import system_actor
@@ -25,15 +29,17 @@ from kangdang.access.crypto import cipher_for
 from kangdang.core.clock import today_local, utcnow
 from kangdang.core.errors import Conflict, FieldError, InvalidInput
 from kangdang.core.ids import new_id
+from kangdang.db.bulk import insert_rows
 from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
 from kangdang.demo.forms import _Resident
 from kangdang.demo.synthetic import defects
 from kangdang.demo.synthetic.history import History, history
-from kangdang.demo.synthetic.population import SynthPerson, people
+from kangdang.demo.synthetic.population import Conditions, SynthPerson, people
 from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.programmes.enrolment import check_details
 from kangdang.programmes.models import Episode
 from kangdang.programmes.sync import refresh_people
+from kangdang.records.catalogue import catalogue
 from kangdang.records.models import ServiceRecord
 from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
@@ -43,7 +49,6 @@ from kangdang.residents.duplicates import detect_duplicates
 from kangdang.residents.models import HealthRecord, Person, ResidentChange
 
 BATCH = 20_000  # residents per import batch
-CHUNK = 2_000  # rows per INSERT
 MAX_RESIDENTS = 2_000_000
 FORM_TABLE: Table = ServiceRecord.__table__  # type: ignore[assignment]
 EPISODE_TABLE: Table = Episode.__table__  # type: ignore[assignment]
@@ -87,12 +92,13 @@ def generate_county(
             .order_by(Region.code)
         )
     ]
-    writer = _Writer(session, seed, today, _village_doctors(session))
     enrolled: list[uuid.UUID] = []
     duplicates = residents // 251  # one person in about 250 is filed twice
-    for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
-        enrolled += writer.write(number, batch, summary)
-        note("居民与服务记录", summary.residents, residents)
+    with _history_pool(residents) as pool:
+        writer = _Writer(session, seed, today, _village_doctors(session), pool)
+        for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
+            enrolled += writer.write(number, batch, summary)
+            note("居民与服务记录", summary.residents, residents)
     clock.lap("residents and forms")
     for start in range(0, len(enrolled), 5000):
         summary.tasks += refresh_people(session, enrolled[start : start + 5000], today=today)
@@ -114,6 +120,27 @@ def generate_county(
     session.flush()
     clock.lap("population")
     return summary
+
+
+PARALLEL_FROM = 20_000  # residents from which the histories are made by worker processes
+
+
+@contextmanager
+def _history_pool(residents: int) -> Iterator[multiprocessing.pool.Pool | None]:
+    """Worker processes (one per core, forked) that make the residents' histories — the form engine is most of
+    the work — while this process does the writing; none for a small county or where fork is unavailable."""
+    cores = os.cpu_count() or 1
+    if residents < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    catalogue()  # loaded once, before the fork, and shared
+    with multiprocessing.get_context("fork").Pool(processes=min(cores, 4)) as pool:
+        yield pool
+
+
+def _history_job(job: tuple[_Resident, Conditions, int, str, date]) -> History:
+    resident, conditions, seed, number, today = job
+    return history(resident, conditions, seed=seed, id_number=number, today=today)
 
 
 class _Clock:
@@ -154,9 +181,14 @@ class _Writer:
     """Files one batch: the import, then each resident's history, written in bulk."""
 
     def __init__(
-        self, session: Session, seed: int, today: date, doctors: dict[str, tuple[uuid.UUID | None, str]]
+        self,
+        session: Session,
+        seed: int,
+        today: date,
+        doctors: dict[str, tuple[uuid.UUID | None, str]],
+        pool: multiprocessing.pool.Pool | None,
     ) -> None:
-        self.session, self.seed, self.today, self.doctors = session, seed, today, doctors
+        self.session, self.seed, self.today, self.doctors, self.pool = session, seed, today, doctors, pool
         self.cipher = cipher_for(session)
         self.actor = system_actor()
 
@@ -172,14 +204,14 @@ class _Writer:
         episodes: list[dict[str, Any]] = []
         filings: list[dict[str, Any]] = []
         wrong_sex: list[dict[str, Any]] = []
+        jobs, owners = [], []
         for person in batch:
             found = records.get(self.cipher.blind_index(person.id_number))
-            if found is None:
-                continue
-            resident, doctor_id = found
-            made: History = history(
-                resident, person.conditions, seed=self.seed, id_number=person.id_number, today=self.today
-            )
+            if found is not None:
+                jobs.append((found[0], person.conditions, self.seed, person.id_number, self.today))
+                owners.append(found)
+        made_all = self.pool.map(_history_job, jobs, chunksize=200) if self.pool else map(_history_job, jobs)
+        for (resident, doctor_id), made in zip(owners, made_all, strict=True):
             forms += made.forms
             episodes += self._episodes(resident, doctor_id, made)
             if made.filing_complete_on is not None:
@@ -280,10 +312,8 @@ class _Writer:
             },
         }
 
-    def _insert(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-        connection = self.session.connection()
-        for chunk in chunked(rows, CHUNK):
-            connection.execute(insert(table), chunk)
+    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        insert_rows(self.session, table, rows)
 
 
 def _village_doctors(session: Session) -> dict[str, tuple[uuid.UUID | None, str]]:
