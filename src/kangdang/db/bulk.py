@@ -17,6 +17,12 @@ from sqlalchemy.orm import Session
 CHUNK = 2000  # rows per INSERT statement where there is no COPY
 
 
+def table_of(model: type[Any]) -> Table:
+    """The table of a mapped class."""
+    table: Table = model.__table__
+    return table
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert ``rows`` into ``table``; returns how many."""
     if not rows:
@@ -34,7 +40,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     target = connection.dialect.identifier_preparer.format_table(table)
     driver = connection.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+    with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
             values = [row[k] for k in keys] + [_default(c) for c in defaults]
             copy.write_row(
@@ -44,7 +50,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def _processor(column: Column[Any], dialect: Any) -> Callable[[Any], Any] | None:
-    return column.type._cached_bind_processor(dialect)  # type: ignore[no-any-return]
+    processor: Callable[[Any], Any] | None = column.type._cached_bind_processor(dialect)
+    return processor
 
 
 def _default(column: Column[Any]) -> Any:

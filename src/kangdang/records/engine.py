@@ -3,15 +3,21 @@
 ``evaluate`` takes raw answers — strings from a page or JSON values from the API — and returns clean,
 JSON-ready answers with the derived values filled in, plus every field error at once. A draft is
 checked for types and ranges only; a form being completed is checked in full.
+
+Speed: ``evaluate`` runs for every form saved and for every form the synthetic county generator writes
+(millions), so each definition is compiled once into a ``_Plan`` (a reader per item with its option
+codes and limits looked up, the items each enable-when can drop, the required items, the formulas) and
+a call only visits the items that were answered; how one value is read is in ``records/readers.py``.
+The results are the same, error for error and key for key, as walking every item of the definition in
+page order (tests/records/test_engine_equivalence.py compares them with that plain walk, kept in
+tests/records/reference_engine.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kangdang.core.errors import FieldError
@@ -20,15 +26,7 @@ from kangdang.records.context import Answers, FormContext, age_in_days
 from kangdang.records.definition import Condition, FormDefinition, Item
 from kangdang.records.derivations import DERIVATIONS, VALIDATIONS
 from kangdang.records.formulas import FORMULAS
-
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{3,24}$")
-_TRUE = {"true", "1", "yes", "是", "on"}
-_FALSE = {"false", "0", "no", "否"}
-
-
-class _Bad(ValueError):
-    """A value that cannot be read as its item's type; the message is the Chinese reason."""
+from kangdang.records.readers import Unreadable, blank, checker, reader
 
 
 @dataclass
@@ -45,98 +43,13 @@ class Outcome:
         return value if isinstance(value, date) else None
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
-
-
-def _number_text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Bad("请输入数字")
-    text = str(value).strip().replace("，", ".").replace(",", ".")
-    if len(text) > 20:
-        raise _Bad("数值过长")
-    return text
-
-
-def _coerce(item: Item, value: Any, cat: Catalogue) -> Any:
-    kind = item.type
-    if kind == "text":
-        if not isinstance(value, str | int | float):
-            raise _Bad("请输入文字")
-        text = str(value).replace("\x00", "").strip()
-        if item.max_length and len(text) > item.max_length:
-            raise _Bad(f"最多 {item.max_length} 个字")
-        return text
-    if kind == "phone":
-        if not isinstance(value, str | int):
-            raise _Bad("请输入电话号码")
-        text = str(value).strip()
-        digits = [ch for ch in text if ch.isdigit()]
-        if not _PHONE.match(text) or not 5 <= len(digits) <= 20:
-            raise _Bad("电话号码格式有误（只能包含数字、空格、+ 和 -）")
-        return text
-    if kind == "integer":
-        try:
-            number = Decimal(_number_text(value))
-        except InvalidOperation:
-            raise _Bad("请输入整数") from None
-        if not number.is_finite() or abs(number) >= 10**12 or number != number.to_integral_value():
-            raise _Bad("请输入整数")
-        return int(number)
-    if kind == "decimal":
-        try:
-            number = Decimal(_number_text(value))
-        except InvalidOperation:
-            raise _Bad("请输入数字") from None
-        if not number.is_finite() or abs(number) >= 10**12:
-            raise _Bad("请输入数字")
-        places = item.decimals if item.decimals is not None else 2
-        return float(round(number, places))
-    if kind == "date":
-        if isinstance(value, date):
-            return value
-        if not isinstance(value, str):
-            raise _Bad("日期格式应为 年-月-日，例如 2026-05-01")
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise _Bad("日期格式应为 年-月-日，例如 2026-05-01") from None
-    if kind == "month":
-        match = _MONTH.match(str(value).strip())
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise _Bad("年月格式应为 年-月，例如 2019-06")
-        return f"{match.group(1)}-{int(match.group(2)):02d}"
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise _Bad("请选择“是”或“否”")
-    codes = {o.code for o in cat.options(item)}
-    if kind == "code":
-        code = str(value).strip()
-        if code not in codes:
-            raise _Bad("请从选项中选择")
-        return code
-    if kind == "codes":
-        values = value if isinstance(value, list | tuple) else [value]
-        if any(not isinstance(v, str | int) or isinstance(v, bool) for v in values):
-            raise _Bad("请从选项中选择")
-        chosen = [str(v).strip() for v in values if not _blank(v)]
-        if any(c not in codes for c in chosen):
-            raise _Bad("请从选项中选择")
-        order = [o.code for o in cat.options(item)]
-        return sorted(set(chosen), key=order.index)
-    raise AssertionError(kind)
+# --- enable-when ---------------------------------------------------------------------------------------------
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:
     if op == "exists":
-        return not _blank(left) if right in (None, True) else _blank(left)
-    if _blank(left):
+        return not blank(left) if right in (None, True) else blank(left)
+    if blank(left):
         return False
     if isinstance(left, list):
         hit = str(right) in left
@@ -159,118 +72,6 @@ def is_enabled(conditions: Iterable[Condition], behavior: str, answers: Mapping[
     return all(results) if behavior == "all" else any(results)
 
 
-def _range_message(item: Item) -> str:
-    unit = item.unit or ""
-    lo = "" if item.min is None else f"{item.min:g}"
-    hi = "" if item.max is None else f"{item.max:g}"
-    if item.min is not None and item.max is not None:
-        return f"应在 {lo}～{hi}{unit} 之间"
-    return f"不能小于 {lo}{unit}" if item.min is not None else f"不能大于 {hi}{unit}"
-
-
-class _Checker:
-    def __init__(self, form: FormDefinition, context: FormContext, complete: bool, cat: Catalogue) -> None:
-        self.form, self.context, self.complete, self.cat = form, context, complete, cat
-        self.errors: list[FieldError] = []
-
-    def error(self, path: str, label: str, message: str) -> None:
-        self.errors.append(FieldError(path, f"{label}：{message}"))
-
-    def value(self, item: Item, raw: Any, path: str, label: str) -> Any:
-        """One typed value, or None (with an error recorded) when it cannot be read or is out of range."""
-        if _blank(raw):
-            return None
-        try:
-            value = _coerce(item, raw, self.cat)
-        except _Bad as exc:
-            self.error(path, label, str(exc))
-            return None
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if numeric and ((item.min is not None and value < item.min) or (item.max is not None and value > item.max)):
-            self.error(path, label, _range_message(item))
-            return None
-        if isinstance(value, date):
-            if item.not_future and value > self.context.today:
-                self.error(path, label, "不能晚于今天")
-                return None
-            birth = self.context.birth_date
-            if item.not_before_birth and birth and value < birth:
-                self.error(path, label, f"不能早于出生日期（{birth.isoformat()}）")
-                return None
-        if isinstance(value, list):
-            exclusive = {o.code: o.label for o in self.cat.options(item) if o.exclusive}
-            both = [exclusive[c] for c in value if c in exclusive]
-            if both and len(value) > 1:
-                self.error(path, label, f"选了“{both[0]}”就不能再选其他项")
-                return None
-        return value
-
-    def rows(self, item: Item, raw: Any, path: str) -> list[dict[str, Any]]:
-        if _blank(raw):
-            return []
-        if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
-            self.error(path, item.label, "格式有误，应为逐行填写的列表")
-            return []
-        rows = [r for r in raw if not all(_blank(v) for v in r.values())]
-        if item.max_rows and len(rows) > item.max_rows:
-            self.error(path, item.label, f"最多填写 {item.max_rows} 行")
-            return []
-        clean_rows = []
-        for index, row in enumerate(rows):
-            unknown = set(row) - {c.key for c in item.items}
-            if unknown:
-                names = "、".join(sorted(unknown))
-                self.error(f"{path}.{index}", item.label, f"第 {index + 1} 行有未知的栏目：{names}")
-            clean: dict[str, Any] = {}
-            for column in item.items:
-                label = f"{item.label}第 {index + 1} 行的{column.label}"
-                where = f"{path}.{index}.{column.key}"
-                value = self.value(column, row.get(column.key), where, label)
-                if value is None and column.required and _blank(row.get(column.key)):
-                    self.error(where, label, "此项为必填项")
-                if value is not None:
-                    clean[column.key] = value
-            clean_rows.append(clean)
-        return clean_rows
-
-
-def evaluate(form: FormDefinition, raw: Mapping[str, Any], context: FormContext, *, complete: bool) -> Outcome:
-    """Clean answers, derived values and every error; ``complete`` also checks required items and rules."""
-    cat = catalogue()
-    check = _Checker(form, context, complete, cat)
-    known = {item.key for _, item in form.top_items()}
-    for key in sorted(set(raw) - known):
-        check.error(key, key, "表单中没有这一项")
-    answers: Answers = {}
-    for _, item in form.top_items():
-        if item.derived or item.bind:
-            continue
-        value = raw.get(item.key)
-        if item.type == "repeat":
-            rows = check.rows(item, value, item.key)
-            if rows:
-                answers[item.key] = rows
-        else:
-            typed = check.value(item, value, item.key, item.label)
-            if typed is not None:
-                answers[item.key] = typed
-    _apply_enable_when(form, answers)
-    if complete:
-        _check_required(form, answers, raw, check)
-        _check_rules(form, answers, check)
-    _derive(form, answers, context)
-    return Outcome(answers=answers, errors=check.errors)
-
-
-def _apply_enable_when(form: FormDefinition, answers: Answers) -> None:
-    """Drop answers of disabled items, in page order (a disabled item does not enable others)."""
-    for section in form.sections:
-        section_on = is_enabled(section.enable_when, section.enable_behavior, answers)
-        for item in section.items:
-            if not section_on or not is_enabled(item.enable_when, item.enable_behavior, answers):
-                answers.pop(item.key, None)
-
-
 def enabled_items(form: FormDefinition, answers: Mapping[str, Any]) -> set[str]:
     """Keys of the items enabled by these answers (what a page shows and what is required)."""
     on: set[str] = set()
@@ -282,17 +83,240 @@ def enabled_items(form: FormDefinition, answers: Mapping[str, Any]) -> set[str]:
     return on
 
 
-def _check_required(form: FormDefinition, answers: Answers, raw: Mapping[str, Any], check: _Checker) -> None:
-    enabled = enabled_items(form, answers)
-    for _, item in form.top_items():
-        if item.required and item.key in enabled and item.key not in answers:
-            already = any(e.field == item.key or e.field.startswith(f"{item.key}.") for e in check.errors)
-            if not already:
-                check.error(item.key, item.label, "此项为必填项")
+# a compiled condition: item key, operator, value, and the result when the item is unanswered
+CompiledCondition = tuple[str, str, Any, bool]
+Gate = tuple[tuple[CompiledCondition, ...], bool]  # enable-when conditions; True: all must hold, False: any
 
 
-def _check_rules(form: FormDefinition, answers: Answers, check: _Checker) -> None:
-    labels = {item.key: item.label for _, item in form.top_items()}
+def _gate(conditions: tuple[Condition, ...], behavior: str) -> Gate:
+    compiled = tuple((c.item, c.op, c.value, _compare(None, c.op, c.value)) for c in conditions)
+    return compiled, behavior == "all"
+
+
+def _holds(gate: Gate, answers: Mapping[str, Any]) -> bool:
+    """``is_enabled`` of the gate's conditions (stopping at the first condition that decides)."""
+    conditions, every = gate
+    if not conditions:
+        return True
+    for key, op, value, unanswered in conditions:
+        left = answers.get(key)
+        result = unanswered if left is None else _compare(left, op, value)
+        if every:
+            if not result:
+                return False
+        elif result:
+            return True
+    return every
+
+
+# --- the compiled form ---------------------------------------------------------------------------------------
+
+
+class _Field:
+    """An item typed in (or a column of a repeating group) and how its value is read and checked."""
+
+    __slots__ = ("check", "column_keys", "columns", "key", "label", "max_rows", "read", "required")
+
+    def __init__(self, item: Item, cat: Catalogue) -> None:
+        self.key, self.label, self.required = item.key, item.label, item.required
+        self.columns = tuple(_Field(column, cat) for column in item.items) if item.type == "repeat" else None
+        self.column_keys = frozenset(column.key for column in item.items)
+        self.max_rows = item.max_rows
+        coded = item.type == "codes" and not (item.value_set and item.value_set not in cat.value_sets)
+        exclusive = {o.code: o.label for o in cat.options(item) if o.exclusive} if coded else {}
+        self.read = reader(item, cat)
+        self.check = checker(item, self.read, exclusive)
+
+
+class _Plan:
+    """What ``evaluate`` needs of one definition, looked up once."""
+
+    def __init__(self, form: FormDefinition, cat: Catalogue) -> None:
+        top = list(form.top_items())
+        self.known = frozenset(item.key for _, item in top)
+        self.labels = {item.key: item.label for _, item in top}
+        self.derived_keys = frozenset(item.key for _, item in top if item.derived)
+        # items typed in, page order; key → their positions (a key is unique in a checked definition)
+        self.fields: list[_Field] = []
+        self.where: dict[str, tuple[int, ...]] = {}
+        for _, item in top:
+            if not (item.derived or item.bind):
+                self.where[item.key] = (*self.where.get(item.key, ()), len(self.fields))
+                self.fields.append(_Field(item, cat))
+        # enable-when: the items a condition (their own or their section's) can drop, page order
+        self.section_gates: list[Gate] = [_gate(s.enable_when, s.enable_behavior) for s in form.sections]
+        self.gates: list[tuple[int, str, Gate]] = []
+        self.gated: dict[str, tuple[int, ...]] = {}
+        occurrences: dict[str, list[tuple[Gate, Gate]]] = {}
+        always: set[str] = set()  # keys with an occurrence no condition can disable
+        for number, section in enumerate(form.sections):
+            for item in section.items:
+                gate = _gate(item.enable_when, item.enable_behavior)
+                conditional = bool(section.enable_when or item.enable_when)
+                occurrences.setdefault(item.key, [])
+                if not conditional:
+                    always.add(item.key)
+                else:
+                    occurrences[item.key].append((self.section_gates[number], gate))
+                    self.gated[item.key] = (*self.gated.get(item.key, ()), len(self.gates))
+                    self.gates.append((number, item.key, gate))
+        # required items, page order, with the gates of where they appear (none: always enabled)
+        self.required = [
+            (item.key, item.label, () if item.key in always else tuple(occurrences[item.key]))
+            for _, item in top
+            if item.required
+        ]
+        self.formulas = [(item.key, item.formula.fn, item.formula.args) for _, item in top if item.formula]
+        self.defaults = [(item.key, item.default_from) for _, item in top if item.default_from]
+
+
+_PLANS: dict[int, tuple[FormDefinition, Catalogue, _Plan]] = {}
+_MAX_PLANS = 256  # forms are few (the catalogue's editions); a bound in case definitions are built on the fly
+
+
+def _plan_of(form: FormDefinition, cat: Catalogue) -> _Plan:
+    entry = _PLANS.get(id(form))
+    if entry is not None and entry[0] is form and entry[1] is cat:
+        return entry[2]
+    plan = _Plan(form, cat)
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(form)] = (form, cat, plan)  # the entry keeps the form alive, so its id is not reused
+    return plan
+
+
+# --- evaluation ----------------------------------------------------------------------------------------------
+
+
+def evaluate(form: FormDefinition, raw: Mapping[str, Any], context: FormContext, *, complete: bool) -> Outcome:
+    """Clean answers, derived values and every error; ``complete`` also checks required items and rules."""
+    plan = _plan_of(form, catalogue())
+    errors: list[FieldError] = []
+    if not plan.known.issuperset(raw):
+        for key in sorted(set(raw) - plan.known):
+            errors.append(FieldError(key, f"{key}：表单中没有这一项"))
+    answers: Answers = {}
+    where = plan.where
+    hits = [position for key in raw if (found := where.get(key)) is not None for position in found]
+    hits.sort()
+    fields = plan.fields
+    for position in hits:
+        item = fields[position]
+        value = raw.get(item.key)
+        if value is None or (value.strip() == "" if type(value) is str else blank(value)):
+            continue
+        if item.columns is not None:
+            rows = _rows(item, value, context, errors)
+            if rows:
+                answers[item.key] = rows
+            continue
+        check = item.check
+        if check is None:
+            try:
+                answers[item.key] = item.read(value)
+            except Unreadable as exc:
+                errors.append(FieldError(item.key, f"{item.label}：{exc}"))
+            continue
+        typed, message = check(value, context)
+        if message is None:
+            answers[item.key] = typed
+        else:
+            errors.append(FieldError(item.key, f"{item.label}：{message}"))
+    _apply_enable_when(plan, answers)
+    if complete:
+        _check_required(plan, answers, errors)
+        _check_rules(form, plan, answers, context, errors)
+    _derive(form, plan, answers, context)
+    return Outcome(answers=answers, errors=errors)
+
+
+def _rows(repeat: _Field, raw: Any, context: FormContext, errors: list[FieldError]) -> list[dict[str, Any]]:
+    """The rows of a repeating group (``raw`` is not blank): rows left empty are dropped, each cell checked."""
+    path, label, columns = repeat.key, repeat.label, repeat.columns or ()
+    if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
+        errors.append(FieldError(path, f"{label}：格式有误，应为逐行填写的列表"))
+        return []
+    rows = [r for r in raw if not all(blank(v) for v in r.values())]
+    if repeat.max_rows and len(rows) > repeat.max_rows:
+        errors.append(FieldError(path, f"{label}：最多填写 {repeat.max_rows} 行"))
+        return []
+    clean_rows = []
+    for index, row in enumerate(rows):
+        unknown = () if repeat.column_keys.issuperset(row) else set(row) - repeat.column_keys
+        if unknown:
+            names = "、".join(sorted(unknown))
+            errors.append(FieldError(f"{path}.{index}", f"{label}：第 {index + 1} 行有未知的栏目：{names}"))
+        clean: dict[str, Any] = {}
+        for column in columns:
+            cell = row.get(column.key)
+            if cell is None or (cell.strip() == "" if type(cell) is str else blank(cell)):
+                if column.required:
+                    message: str | None = "此项为必填项"
+                else:
+                    continue
+            elif column.check is None:
+                try:
+                    clean[column.key] = column.read(cell)
+                    continue
+                except Unreadable as exc:
+                    message = str(exc)
+            else:
+                value, message = column.check(cell, context)
+                if message is None:
+                    clean[column.key] = value
+                    continue
+            where = f"{path}.{index}.{column.key}"
+            errors.append(FieldError(where, f"{label}第 {index + 1} 行的{column.label}：{message}"))
+        clean_rows.append(clean)
+    return clean_rows
+
+
+def _apply_enable_when(plan: _Plan, answers: Answers) -> None:
+    """Drop answers of disabled items, in page order (a disabled item does not enable others).
+
+    Only answered items can be dropped, so only their conditions are looked at; a section's condition is
+    read when its first answered item is reached, before anything of the section is dropped.
+    """
+    gated = plan.gated
+    hits = [position for key in answers if (found := gated.get(key)) is not None for position in found]
+    if not hits:
+        return
+    hits.sort()
+    sections_on: dict[int, bool] = {}
+    for position in hits:
+        number, key, gate = plan.gates[position]
+        if key not in answers:
+            continue
+        section_on = sections_on.get(number)
+        if section_on is None:
+            section_on = sections_on[number] = _holds(plan.section_gates[number], answers)
+        if not section_on or not _holds(gate, answers):
+            del answers[key]
+
+
+def _check_required(plan: _Plan, answers: Answers, errors: list[FieldError]) -> None:
+    for key, label, occurrences in plan.required:
+        if key in answers:
+            continue
+        if occurrences:
+            for section_gate, item_gate in occurrences:
+                if _holds(section_gate, answers) and _holds(item_gate, answers):
+                    break
+            else:
+                continue  # disabled wherever it appears
+        already = any(e.field == key or e.field.startswith(f"{key}.") for e in errors)
+        if not already:
+            errors.append(FieldError(key, f"{label}：此项为必填项"))
+
+
+def _check_rules(
+    form: FormDefinition, plan: _Plan, answers: Answers, context: FormContext, errors: list[FieldError]
+) -> None:
+    labels = plan.labels
+
+    def error(key: str, label: str, message: str) -> None:
+        errors.append(FieldError(key, f"{label}：{message}"))
+
     for rule in form.checks:
         left, right = answers.get(rule.item), answers.get(rule.than)
         if left is None or right is None:
@@ -308,51 +332,57 @@ def _check_rules(form: FormDefinition, answers: Answers, check: _Checker) -> Non
                 "not_before": f"不能早于{labels[rule.than]}",
                 "not_after": f"不能晚于{labels[rule.than]}",
             }[rule.rule]
-            check.error(rule.item, labels[rule.item], rule.message or default)
+            error(rule.item, labels[rule.item], rule.message or default)
     day = answers.get(form.date_item)
-    context = check.context
     if isinstance(day, date) and context.filed_on and day < context.filed_on and form.category != "record":
-        check.error(form.date_item, labels[form.date_item], f"不能早于建档日期（{context.filed_on.isoformat()}）")
+        error(form.date_item, labels[form.date_item], f"不能早于建档日期（{context.filed_on.isoformat()}）")
     if form.validation:
         for key, message in VALIDATIONS[form.validation](answers, context):
-            check.error(key, labels.get(key, key), message)
+            error(key, labels.get(key, key), message)
     fits = form.applies_to
     if fits and isinstance(day, date) and context.birth_date:
         days = age_in_days(context.birth_date, day)
         too_young = fits.min_age_days is not None and days < fits.min_age_days
         too_old = fits.max_age_days is not None and days >= fits.max_age_days
         if too_young or too_old:
-            check.error(form.date_item, labels[form.date_item], f"这张表用于{fits.label}，该居民在服务日期不符合")
+            error(form.date_item, labels[form.date_item], f"这张表用于{fits.label}，该居民在服务日期不符合")
         if fits.sex and context.sex and context.sex != fits.sex:
-            check.error(form.date_item, labels[form.date_item], f"这张表用于{fits.label}，该居民性别不符合")
+            error(form.date_item, labels[form.date_item], f"这张表用于{fits.label}，该居民性别不符合")
 
 
-def _derive(form: FormDefinition, answers: Answers, context: FormContext) -> None:
-    for _, item in form.top_items():
-        if item.formula:
-            value = FORMULAS[item.formula.fn](answers, context, item.formula.args)
-            if value is not None:
-                answers[item.key] = value
+def _derive(form: FormDefinition, plan: _Plan, answers: Answers, context: FormContext) -> None:
+    for key, fn, args in plan.formulas:
+        value = FORMULAS[fn](answers, context, args)
+        if value is not None:
+            answers[key] = value
     if form.derivation:
-        derived_keys = {item.key for _, item in form.top_items() if item.derived}
+        derived_keys = plan.derived_keys
         for key, value in DERIVATIONS[form.derivation](answers, context).items():
             if key in derived_keys and value is not None:
                 answers[key] = value
-    for _, item in form.top_items():
-        if item.default_from and item.key not in answers and item.default_from in answers:
-            answers[item.key] = answers[item.default_from]
+    for key, source in plan.defaults:
+        if key not in answers and source in answers:
+            answers[key] = answers[source]
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})  # stored unchanged
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is date:
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def to_json(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Answers as stored (dates as ISO text)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
-
-    return {k: plain(v) for k, v in answers.items()}
+    return {k: _plain(v) for k, v in answers.items()}

@@ -12,13 +12,14 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
 from kangdang.access.crypto import cipher_for, mask_identity
 from kangdang.core.clock import today_local, utcnow
 from kangdang.core.ids import new_id
+from kangdang.db.bulk import insert_rows, table_of
 from kangdang.db.engine import settings_of
 from kangdang.institutions.models import Institution
 from kangdang.residents.models import (
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from kangdang.residents.bulk import CheckedRow, ImportPlan, Progress
 
 CHUNK = 2000  # rows per INSERT statement
+PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
 LOOKUP_CHUNK = 900  # values per IN (…) list of a lookup
 RECORD_ROLES = ("village_doctor", "township_doctor", "records_manager")
 T = TypeVar("T")
@@ -114,24 +116,19 @@ def write_plan(
         summary = {"household_number": [None, values["household_number"]], "file": filename}
         changes.append(_change(actor, now, "household", values["id"], values["head_person_id"], values["id"], summary))
 
-    # render_nulls: every row has the same columns, so each chunk is one multi-row INSERT (None values would
-    # otherwise be left out and split the chunk into many statements)
+    # every row of a table has the same columns: COPY on PostgreSQL, multi-row INSERTs elsewhere
     done = 0
     for chunk in chunked(persons, CHUNK):
-        session.execute(insert(Person).execution_options(render_nulls=True), chunk)
+        insert_rows(session, PERSON_TABLE, chunk)
         done += len(chunk)
         if progress:
             progress("写入", done, len(new))
-    tables: list[tuple[Any, list[dict[str, Any]]]] = [
-        (PersonSearchKey, keys),
-        (HealthRecord, records),
-        (Household, households),
-        (HouseholdMember, members),
-        (ResidentChange, changes),
-    ]
-    for model, values_list in tables:
-        for chunk in chunked(values_list, CHUNK):
-            session.execute(insert(model).execution_options(render_nulls=True), chunk)
+    insert_rows(session, table_of(PersonSearchKey), keys)
+    # records through the ORM: its insert event marks their villages for the indicator refresh
+    for chunk in chunked(records, CHUNK):
+        session.execute(insert(HealthRecord).execution_options(render_nulls=True), chunk)
+    for model, values_list in ((Household, households), (HouseholdMember, members), (ResidentChange, changes)):
+        insert_rows(session, table_of(model), values_list)
 
 
 def _record_numbers(session: Session, new: list[CheckedRow]) -> dict[int, RecordNumber]:

@@ -259,7 +259,10 @@ class _Writer:
                 .where(Person.document_index.in_(part))
             ):
                 doctor_id, doctor = self.doctors.get(village, (None, "公卫医生"))
-                found[index] = (_Resident(record_id, person_id, birth, sex, filed_on, institution, doctor), doctor_id)
+                found[index or ""] = (
+                    _Resident(record_id, person_id, birth, sex, filed_on, institution, doctor),
+                    doctor_id,
+                )
         return found
 
     def _episodes(self, resident: _Resident, doctor_id: uuid.UUID | None, made: History) -> list[dict[str, Any]]:

@@ -79,8 +79,30 @@ def _surnames() -> tuple[list[str], list[float]]:
 _NAMES, _WEIGHTS = _surnames()
 
 
-def people(
+FILED_SEQUENCES = range(50, 300)  # ID number sequences 100–599: the county as generated
+IMPORT_SEQUENCES = range(400, 500)  # 800–999: newcomers for an import, never on file already
+
+
+def import_rows(
     villages: Sequence[tuple[str, str, str | None]], count: int, *, seed: int, today: date
+) -> list[ImportRow]:
+    """``count`` newcomers in households, as rows of an import table (numbered from row 2): their ID numbers
+    never meet those of a generated county, so a benchmark's import files every row."""
+    rows = [
+        p.row
+        for household in people(villages, count, seed=seed, today=today, sequences=IMPORT_SEQUENCES)
+        for p in household
+    ]
+    return [replace(row, row=index + 2, household=f"I{row.household}") for index, row in enumerate(rows)]
+
+
+def people(
+    villages: Sequence[tuple[str, str, str | None]],
+    count: int,
+    *,
+    seed: int,
+    today: date,
+    sequences: range = FILED_SEQUENCES,
 ) -> Iterator[list[SynthPerson]]:
     """``count`` people in households, yielded one household at a time, spread over ``villages`` (code, name,
     urban/rural) in proportion to a per-village size drawn from the seed."""
@@ -108,7 +130,7 @@ def people(
         household: list[SynthPerson] = []
         head: ImportRow | None = None
         for member, condition in zip(members, conditions, strict=True):
-            row = _row(hh, len(household), member, code, address, key, head, used, migrant, today)
+            row = _row(hh, len(household), member, code, address, key, head, used, migrant, today, sequences)
             head = head or row
             household.append(SynthPerson(row, condition))
         made += len(household)
@@ -239,9 +261,10 @@ def _row(
     used: set[str],
     migrant: bool,
     today: date,
+    sequences: range,
 ) -> ImportRow:
     birthplace = rng.choice(MIGRANT_COUNTIES) if migrant else COUNTY
-    number = id_number(rng, birthplace, member.birth, member.sex, used)
+    number = id_number(rng, birthplace, member.birth, member.sex, used, sequences=sequences)
     age = (today - member.birth).days // 365
     pool = GIVEN_CHILD if age < 15 and rng.random() < 0.6 else GIVEN_MALE if member.sex == "1" else GIVEN_FEMALE
     name = member.surname + "".join(rng.choice(pool) for _ in range(rng.choice((1, 2, 2, 2))))
@@ -281,7 +304,7 @@ def _filed_on(rng: random.Random, birth: date, migrant: bool, today: date) -> da
 
 
 def id_number(
-    rng: random.Random, address: str, birth: date, sex: str, used: set[str], *, sequences: range = range(50, 300)
+    rng: random.Random, address: str, birth: date, sex: str, used: set[str], *, sequences: range = FILED_SEQUENCES
 ) -> str:
     """A valid 18-character number: address code + birth date + sequence (odd for men) + check character.
 

@@ -28,14 +28,18 @@ BALANCED_CODE = "9"  # 平和质
 BALANCED_ITEMS: tuple[int, ...] = (1, 2, 4, 5, 13)
 BALANCED_REVERSED: frozenset[int] = frozenset({2, 4, 5, 13})
 
+QUESTION_KEYS: dict[int, str] = {number: f"q{number:02d}" for number in range(1, 34)}  # 1 → "q01"
+RAW_SCORES: dict[str, int] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}  # answer code → raw score
+
 YES, TENDING, NO = "1", "2", "3"  # elderly_tcm_judgement
 BALANCED_YES, BALANCED_MOSTLY, BALANCED_NO = "1", "2", "3"  # elderly_tcm_balanced_judgement
 
 
 def item_score(answers: Answers, number: int) -> int | None:
     """The raw score (1–5) of question ``number`` (key q01…q33), None when unanswered."""
-    code = answers.get(f"q{number:02d}")
-    return int(code) if isinstance(code, str) and code in {"1", "2", "3", "4", "5"} else None
+    key = QUESTION_KEYS.get(number) if type(number) is int else None
+    code = answers.get(key or f"q{number:02d}")
+    return RAW_SCORES.get(code) if isinstance(code, str) else None
 
 
 def constitution_score(answers: Answers, items: tuple[int, ...], reversed_items: frozenset[int]) -> int | None:
