@@ -248,9 +248,9 @@ class _Plan:
         return DemoProgrammes(dict(counts), len(self.rows), tasks)
 
 
-def _members(session: Session) -> list[_Member]:
-    """The demo residents with their managing doctor: the record's responsible doctor, else the village's."""
-    village_doctors: dict[str, tuple[uuid.UUID, str]] = {}
+def village_doctors(session: Session) -> dict[str, tuple[uuid.UUID | None, str]]:
+    """The (first) village doctor of each village office or community station of the county, by village code."""
+    found: dict[str, tuple[uuid.UUID | None, str]] = {}
     for region, doctor_id, name in session.execute(
         select(Institution.region_code, Practitioner.id, Practitioner.name)
         .join(Membership, Membership.institution_id == Institution.id)
@@ -263,7 +263,13 @@ def _members(session: Session) -> list[_Member]:
         )
         .order_by(Membership.created_at)
     ):
-        village_doctors.setdefault(region, (doctor_id, name))
+        found.setdefault(region, (doctor_id, name))
+    return found
+
+
+def _members(session: Session) -> list[_Member]:
+    """The demo residents with their managing doctor: the record's responsible doctor, else the village's."""
+    doctors = village_doctors(session)
     members = []
     for record_id, person_id, birth, sex, filed_on, institution, village, doctor_id, doctor_name in session.execute(
         select(
@@ -282,8 +288,8 @@ def _members(session: Session) -> list[_Member]:
         .where(HealthRecord.status == "active", HealthRecord.village_code.startswith(COUNTY_CODE))
         .order_by(HealthRecord.record_number)
     ):
-        if doctor_id is None and village in village_doctors:
-            doctor_id, doctor_name = village_doctors[village]
+        if doctor_id is None and village in doctors:
+            doctor_id, doctor_name = doctors[village]
         resident = _Resident(record_id, person_id, birth, sex, filed_on, institution, doctor_name or "演示医生")
         members.append(_Member(resident, village, doctor_id))
     return members

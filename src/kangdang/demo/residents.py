@@ -71,7 +71,7 @@ def demo_resident_rows(villages: list[tuple[str, str, str | None]], *, per_villa
         count = per_village * FOCUS_TOWNSHIPS.get(code[:9], 1)
         for number in range(1, count + 1):
             key = f"{code}-{number}"
-            address = _address(rng, name, area_type)
+            address = household_address(rng, name, area_type)
             filed_on = FILED_FROM + timedelta(days=rng.randrange((REFERENCE_DAY - FILED_FROM).days))
             members = _household(rng)
             head: ImportRow | None = None
@@ -193,7 +193,7 @@ def _id_number(rng: random.Random, birth: date, sex: str, used: set[str]) -> str
             return first17 + check_character(first17)
 
 
-def _address(rng: random.Random, village_name: str, area_type: str | None) -> str:
+def household_address(rng: random.Random, village_name: str, area_type: str | None) -> str:
     if area_type == "urban" or village_name.endswith("居委会"):
         street = village_name.removesuffix("社区居委会").removesuffix("居委会")
         return f"{street}路{rng.randint(1, 300)}号{rng.randint(1, 12)}幢{rng.randint(1, 6)}0{rng.randint(1, 4)}室"

@@ -32,10 +32,10 @@ from kangdang.core.ids import new_id
 from kangdang.db.bulk import insert_rows
 from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
 from kangdang.demo.forms import _Resident
+from kangdang.demo.programmes import village_doctors
 from kangdang.demo.synthetic import defects
 from kangdang.demo.synthetic.history import History, history
 from kangdang.demo.synthetic.population import Conditions, SynthPerson, people
-from kangdang.institutions.models import Institution, Membership, Practitioner
 from kangdang.programmes.enrolment import check_details
 from kangdang.programmes.models import Episode
 from kangdang.programmes.sync import refresh_people
@@ -95,7 +95,7 @@ def generate_county(
     enrolled: list[uuid.UUID] = []
     duplicates = residents // 251  # one person in about 250 is filed twice
     with _history_pool(residents) as pool:
-        writer = _Writer(session, seed, today, _village_doctors(session), pool)
+        writer = _Writer(session, seed, today, village_doctors(session), pool)
         for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
             enrolled += writer.write(number, batch, summary)
             note("居民与服务记录", summary.residents, residents)
@@ -317,25 +317,6 @@ class _Writer:
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         insert_rows(self.session, table, rows)
-
-
-def _village_doctors(session: Session) -> dict[str, tuple[uuid.UUID | None, str]]:
-    """The village doctor of each village office or community station, by village code."""
-    found: dict[str, tuple[uuid.UUID | None, str]] = {}
-    for region, doctor_id, name in session.execute(
-        select(Institution.region_code, Practitioner.id, Practitioner.name)
-        .join(Membership, Membership.institution_id == Institution.id)
-        .join(Practitioner, Practitioner.id == Membership.practitioner_id)
-        .where(
-            Institution.type.in_(("village_office", "community_station")),
-            Membership.role == "village_doctor",
-            Membership.valid_to.is_(None),
-            Institution.region_code.startswith(COUNTY_CODE),
-        )
-        .order_by(Membership.created_at)
-    ):
-        found.setdefault(region, (doctor_id, name))
-    return found
 
 
 __all__ = ["GeneratedCounty", "generate_county"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from kangdang.core.idnumber import check_character
+from kangdang.demo.residents import household_address
 from kangdang.residents.bulk import ImportRow
 
 # Surnames by national frequency (per mille, 2020 census order), with a Zhejiang lean (沈, 钱, 姚, 俞, 费 …).
@@ -124,7 +125,7 @@ def people(
         code, name, area = villages[index]
         members = _household(hh, today)[: count - made]
         migrant = hh.random() < MIGRANT_SHARE
-        address = _address(hh, name, area)
+        address = household_address(hh, name, area)
         key = f"S{seed}-{number}"
         conditions = _mothers(members, [_conditions(hh, member, today) for member in members], today)
         household: list[SynthPerson] = []
@@ -319,11 +320,3 @@ def id_number(
 
 def mobile(rng: random.Random) -> str:
     return "1" + rng.choice("35789") + "".join(str(rng.randrange(10)) for _ in range(9))
-
-
-def _address(rng: random.Random, village_name: str, area_type: str | None) -> str:
-    if area_type == "urban" or village_name.endswith("居委会"):
-        street = village_name.removesuffix("社区居委会").removesuffix("居委会")
-        return f"{street}路{rng.randint(1, 400)}号{rng.randint(1, 20)}幢{rng.randint(1, 6)}0{rng.randint(1, 4)}室"
-    village = village_name.removesuffix("村委会").removesuffix("村民委员会")
-    return f"{village}村{rng.randint(1, 20)}组{rng.randint(1, 160)}号"
