@@ -4,6 +4,7 @@
 #                  requirements.lock or pyproject.toml changed)
 #   make run       migrate, load the demo county (prints the demo logins), serve on http://127.0.0.1:8000
 #   make test      all tests: SQLite + PostgreSQL + browser (extra pytest arguments: PYTEST_ARGS="-x -k …")
+#   make bench     the benchmark (not in make test): SQLite + PostgreSQL at 50,000/500,000 → bench-results/
 #   make lint      ruff (lint + format check), mypy, import-linter contracts
 #   make lock      regenerate requirements.lock with uv
 #   make clean     remove the venv and caches (the demo database in ./var/ is kept; delete it by hand)
@@ -20,6 +21,7 @@ UV =
 PIP = PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/python -m pip
 
 .PHONY: help install run test lint lock clean
+.PHONY: bench
 
 help:
 	@sed -n '2,10s/^# \{0,1\}//p' Makefile
@@ -49,6 +51,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The benchmark (docs/performance.md): kangdang bench run; extra options in BENCH_ARGS="--sizes 5000 …".
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/kangdang bench run --databases sqlite,postgresql --sizes 50000,500000 --seed 2026 --users 50 \
+	  --duration 30 --out bench-results $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests

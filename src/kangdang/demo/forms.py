@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kangdang.core.clock import LOCAL_ZONE, today_local, utcnow
 from kangdang.core.ids import uuid7
+from kangdang.demo.people import gauss_in
 from kangdang.institutions.models import Practitioner
 from kangdang.records.catalogue import catalogue
 from kangdang.records.context import FormContext, age_in_years
@@ -190,8 +191,8 @@ def _followups(rng: random.Random, resident: _Resident, code: str, today: date) 
             "symptoms": ["1"],
             "sbp": max(95, min(sbp, 200)),
             "dbp": max(55, min(int(rng.gauss(84, 9)), sbp - 20)),
-            "weight": round(rng.gauss(64, 9), 1),
-            "height": round(rng.gauss(162, 7), 1),
+            "weight": gauss_in(rng, 64, 9, 38, 120),
+            "height": gauss_in(rng, 162, 7, 140, 190),
             "medication_adherence": rng.choice(("1", "1", "1", "2")),
             "adverse_reaction": "1",
             "medicines": [

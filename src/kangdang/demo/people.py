@@ -18,6 +18,12 @@ GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲婷雪琳颖慧莉倩洁梅晶琴红英萍兰丹月华秀佳宁"
 
 
+def gauss_in(rng: random.Random, mean: float, sd: float, low: float, high: float, digits: int = 1) -> float:
+    """A normal draw kept within plausible bounds (a form refuses a weight of 25 kg, and at a county's scale
+    a four-sigma draw happens)."""
+    return round(min(high, max(low, rng.gauss(mean, sd))), digits)
+
+
 @dataclass(frozen=True)
 class Person:
     name: str

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from kangdang.demo.forms import _Resident, _row
+from kangdang.demo.people import gauss_in
 from kangdang.records.catalogue import catalogue
 from kangdang.records.context import add_months
 from kangdang.records.derivations.child import COLUMNS
@@ -71,9 +72,9 @@ def exam_row(rng: random.Random, resident: _Resident, day: date, today: date) ->
         "respiration": rng.randrange(16, 21),
         "bp_left_sbp": sbp,
         "bp_left_dbp": max(60, min(int(rng.gauss(80, 8)), sbp - 30)),
-        "height": round(rng.gauss(158, 7), 1),
-        "weight": round(rng.gauss(60, 8), 1),
-        "waist": round(rng.gauss(84, 8), 1),
+        "height": gauss_in(rng, 158, 7, 138, 190),
+        "weight": gauss_in(rng, 60, 8, 35, 120),
+        "waist": gauss_in(rng, 84, 8, 55, 130),
         "evaluation": "1",
     }
     return _row(resident, "health_examination", answers, today)
@@ -127,8 +128,8 @@ def antenatal_first_row(rng: random.Random, woman: _Resident, lmp: date, day: da
         "family_history": ["1"],
         "sbp": rng.randrange(100, 126),
         "dbp": rng.randrange(62, 80),
-        "height": round(rng.gauss(160, 5), 1),
-        "weight": round(rng.gauss(55, 6), 1),
+        "height": gauss_in(rng, 160, 5, 140, 185),
+        "weight": gauss_in(rng, 55, 6, 38, 100),
         "hemoglobin": rng.randrange(110, 135),
         "overall_assessment": "1",
         "guidance": ["1", "3", "5"],

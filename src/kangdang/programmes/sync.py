@@ -77,7 +77,16 @@ def episode_facts(episode: Episode, person: Person, others: Iterable[str], today
 
 
 def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, actor: Actor) -> int:
-    episodes = list(session.scalars(select(Episode).where(Episode.person_id.in_(ids), Episode.status == "active")))
+    # locked in id order (PostgreSQL): two transactions re-planning the same episode take turns instead of both
+    # inserting its new tasks
+    episodes = list(
+        session.scalars(
+            select(Episode)
+            .where(Episode.person_id.in_(ids), Episode.status == "active")
+            .order_by(Episode.id)
+            .with_for_update()
+        )
+    )
     if not episodes:
         return 0
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({e.person_id for e in episodes})))}

@@ -67,6 +67,8 @@ class Person(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         UniqueConstraint("document_type", "document_index"),
+        # a search by number knows the number, not its document type: the blind index on its own
+        Index("ix_person_document_index", "document_index"),
         Index("ix_person_birth_sex", "birth_date", "sex"),
         CheckConstraint("status IN ('active', 'merged')", name="status_values"),
     )

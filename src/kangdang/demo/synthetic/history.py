@@ -14,6 +14,7 @@ from typing import Any
 
 from kangdang.demo import programme_forms as made
 from kangdang.demo.forms import DRUGS_DM, DRUGS_HTN, _basic, _Resident, _row
+from kangdang.demo.people import gauss_in
 from kangdang.demo.synthetic.population import Conditions
 from kangdang.programmes.codes import Programme
 from kangdang.records.context import add_months, age_in_years
@@ -107,8 +108,8 @@ def _child(rng: random.Random, child: _Resident, today: date, found: History) ->
 def _newborn(rng: random.Random, child: _Resident, day: date) -> Row:
     return {
         "visit_date": day.isoformat(),
-        "birth_weight": round(rng.gauss(3.3, 0.4), 2),
-        "current_weight": round(rng.gauss(3.5, 0.4), 2),
+        "birth_weight": gauss_in(rng, 3.3, 0.4, 1.8, 5.0, 2),
+        "current_weight": gauss_in(rng, 3.5, 0.4, 2.0, 5.5, 2),
         "referral": "1",
     }
 
@@ -146,7 +147,7 @@ def _chronic(rng: random.Random, patient: _Resident, code: str, first: date, tod
     An unsatisfactory visit is mostly rechecked within two weeks."""
     controlled = rng.random() < 0.68
     drug = rng.choice(DRUGS_HTN if code == "hypertension_followup" else DRUGS_DM)
-    height, weight = round(rng.gauss(162, 7), 1), round(rng.gauss(64, 9), 1)
+    height, weight = gauss_in(rng, 162, 7, 140, 190), gauss_in(rng, 64, 9, 40, 115)
     previous: dict[str, Any] | None = None
     for day in _quarterly(rng, first + timedelta(days=rng.randrange(0, 14)), today):
         good = rng.random() < (0.85 if controlled else 0.3)
