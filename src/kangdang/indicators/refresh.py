@@ -98,6 +98,43 @@ def recompute_villages(session: Session, villages: Iterable[str], *, today: date
     return before | {key[3] for key in cells}
 
 
+def recheck_quality(session: Session, *, county: str, today: date) -> int:
+    """Run the quality rules over every record of the county and store each record's quality (质控), without
+    the indicator cells; returns how many records were checked."""
+    periods = stored_periods(today)
+    since = reach_back(periods)
+    params = current_parameters(session, county)
+    villages = county_villages(session, county)
+    checked = 0
+    for index in range(0, len(villages), BATCH_VILLAGES):
+        codes = villages[index : index + BATCH_VILLAGES]
+        rows = []
+        for bundle in load_bundles(session, codes, since=since):
+            checked += 1
+            if not bundle.active_at(today):
+                continue
+            quality = quality_on(record_issues(bundle, params), today)
+            rows.append(
+                {
+                    "record_id": bundle.record_id,
+                    "person_id": bundle.person_id,
+                    "village_code": bundle.village_code,
+                    "institution_id": bundle.institution_id,
+                    "status": quality.status,
+                    "reasons": [{"rule": i.rule, "text": i.text, "form": i.form} for i in quality.issues],
+                    "checked_on": today,
+                }
+            )
+        session.execute(delete(RecordQuality).where(RecordQuality.village_code.in_(codes)))
+        record_ids = [row["record_id"] for row in rows]
+        for start in range(0, len(record_ids), 1000):
+            session.execute(delete(RecordQuality).where(RecordQuality.record_id.in_(record_ids[start : start + 1000])))
+        for start in range(0, len(rows), 5000):
+            session.connection().execute(insert(QUALITY_TABLE), rows[start : start + 5000])
+    session.flush()
+    return checked
+
+
 def refresh_villages(session: Session, villages: Iterable[str], *, today: date) -> int:
     """Recompute these villages and the figures of every unit they touch; returns the figure rows written."""
     codes = {c for c in villages if c}
