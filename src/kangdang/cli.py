@@ -547,6 +547,9 @@ def indicators_refresh(
         bool, typer.Option("--full", help="Recompute every village (nightly; after a parameter changes).")
     ] = False,
     county: Annotated[str | None, typer.Option(help="Only this county (6 digits); default: every county.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="With --full: worker processes that count (PostgreSQL only).")
+    ] = 2,
 ) -> None:
     """Bring the figures up to date: the villages changed since the last refresh, or (--full) every village."""
     import kangdang.db.models  # noqa: F401 - every domain's tables
@@ -570,7 +573,7 @@ def indicators_refresh(
         chosen = [county] if county else counties(session)
     for code in chosen:
         with transaction(factory) as session, console.status(f"重新计算 {code} 的全部指标…"):
-            villages = recompute_all(session, county=code, today=today)
+            villages = recompute_all(session, county=code, today=today, workers=workers)
         console.print(f"{code}：已重新计算 {villages} 个村的指标")
 
 

@@ -32,6 +32,7 @@ from kangdang.residents.search import prefix
 
 IMPORT_SHARE = 0.05  # the import file holds 5 % of the county's size …
 IMPORT_MIN_ROWS = 200  # … and at least this many rows
+WORKERS = 2  # recompute and quality check count in this many processes (PostgreSQL; SQLite uses this one)
 
 
 def import_rows(size: int) -> int:
@@ -115,7 +116,7 @@ def recompute(factory: sessionmaker[Session], *, today: date) -> Figure:
     from kangdang.indicators.refresh import recompute_all
 
     try:
-        villages, seconds = _timed(lambda s: recompute_all(s, county=COUNTY, today=today), factory)
+        villages, seconds = _timed(lambda s: recompute_all(s, county=COUNTY, today=today, workers=WORKERS), factory)
     except Exception as exc:
         return _failed("recompute_all", exc)
     return Figure(
@@ -149,9 +150,9 @@ def incremental_refresh(factory: sessionmaker[Session], picks: Picks, *, today: 
 
 def quality_check(factory: sessionmaker[Session], *, today: date) -> Figure:
     try:
-        from kangdang.indicators.refresh import recheck_quality  # type: ignore[attr-defined,unused-ignore]
+        from kangdang.indicators.refresh import recheck_quality
 
-        records, seconds = _timed(lambda s: int(recheck_quality(s, county=COUNTY, today=today)), factory)
+        records, seconds = _timed(lambda s: recheck_quality(s, county=COUNTY, today=today, workers=WORKERS), factory)
     except Exception as exc:
         return _failed("quality_check", exc)
     figure = Figure(

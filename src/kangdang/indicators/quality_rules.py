@@ -65,12 +65,39 @@ def quality_on(issues: list[Issue], day: date) -> Quality:
 
 def record_issues(bundle: Bundle, params: Parameters) -> list[Issue]:
     """Every quality issue of the record, each with the days it holds."""
-    return [
-        *_basic_info(bundle, params),
-        *_identity(bundle),
-        *_record_dates(bundle),
-        *(issue for form in bundle.forms for issue in _form_issues(bundle, form, params)),
-    ]
+    return [*_basic_info(bundle, params), *_identity(bundle), *_record_dates(bundle), *_forms_issues(bundle, params)]
+
+
+@cache
+def _applies(code: str) -> tuple[int | None, int | None, str | None]:
+    """Who a form is for: (minimum age in days, maximum age in days (exclusive), sex), None where free."""
+    definition = _definition(code)
+    applies = definition.applies_to if definition else None
+    return (applies.min_age_days, applies.max_age_days, applies.sex) if applies else (None, None, None)
+
+
+def _forms_issues(bundle: Bundle, params: Parameters) -> list[Issue]:
+    """The issues of every form, in order; a form passes a quick look first, and only a form that may be at fault
+    is judged in full (``_form_issues``)."""
+    found: list[Issue] = []
+    born, sex, late_days = bundle.birth_date, bundle.sex, params.late_entry_days
+    for form in bundle.forms:
+        day, signed = form.day, form.signed_on
+        youngest, oldest, only = _applies(form.code)
+        age = (day - born).days
+        suspect = (
+            age < 0
+            or (signed is not None and (signed < day or (signed - day).days > late_days))
+            or (youngest is not None and age < youngest)
+            or (oldest is not None and age >= oldest)
+            or (only is not None and sex != only)
+        )
+        if not suspect and form.answers:
+            sbp, dbp = number(form.answers.get("sbp")), number(form.answers.get("dbp"))
+            suspect = sbp is not None and dbp is not None and sbp <= dbp
+        if suspect:
+            found.extend(_form_issues(bundle, form, params))
+    return found
 
 
 @cache
@@ -87,8 +114,9 @@ def _basic_items() -> tuple[tuple[str, str], ...]:
     return tuple(basic_items(definition)) if definition else ()
 
 
-def _empty(value: object) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+def basic_item_keys() -> tuple[str, ...]:
+    """The keys of the required basic items (what ``_basic_info`` reads of the 个人基本信息表)."""
+    return tuple(key for key, _label in _basic_items())
 
 
 def basic_items(form: FormDefinition) -> list[tuple[str, str]]:
@@ -114,7 +142,8 @@ def _basic_info(bundle: Bundle, params: Parameters) -> list[Issue]:
     items = _basic_items()
     for index, form in enumerate(forms):
         until = forms[index + 1].day if index + 1 < len(forms) else None
-        empty = [label for key, label in items if _empty(form.answers.get(key))]
+        answers = form.answers
+        empty = [label for key, label in items if (v := answers.get(key)) is None or v == "" or v == [] or v == {}]
         if not empty:
             continue
         severity = "invalid" if len(empty) >= params.invalid_empty_items else "defective"

@@ -1,5 +1,6 @@
 """Keeping the figures current: a village's base cells and its records' quality are recomputed from its bundles
-(``recompute_villages``), then the figures of the units it belongs to are summed again (``rollup``).
+(``recount``, with the rules of ``tally`` and ``quality_rules``) and stored (``recompute_villages``), then the
+figures of the units it belongs to are summed again (``rollup``).
 
 - Incremental: every change to a record, a form, an episode or a person marks its village (``listeners``); the
   app's refresher (and ``kangdang indicators refresh``) takes the marks and recomputes those villages only, so a
@@ -7,16 +8,18 @@
 - Full: ``recompute_all`` recomputes every village of a county in batches, with progress in ``IndicatorRun``;
   run nightly (the current period is judged as of today) and after a parameter changes. Both paths run the same
   code on the same villages, so the incremental figures equal a full recount.
+- Quality only: ``recheck_quality`` stores every record's quality status without the figures.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, Text, and_, cast, delete, or_, select, tuple_, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kangdang.access.actor import Actor
@@ -24,8 +27,7 @@ from kangdang.access.audit import record_event
 from kangdang.access.roles import Action
 from kangdang.core.clock import utcnow
 from kangdang.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from kangdang.indicators.bundle import load_bundles
-from kangdang.indicators.evaluate import applicable, evaluate, reach_back
+from kangdang.db.bulk import insert_rows
 from kangdang.indicators.models import (
     CELL_TABLE,
     QUALITY_TABLE,
@@ -34,13 +36,89 @@ from kangdang.indicators.models import (
     IndicatorRun,
     RecordQuality,
 )
-from kangdang.indicators.parameters import Parameters, current_parameters
-from kangdang.indicators.periods import stored_periods
-from kangdang.indicators.quality_rules import quality_on, record_issues
+from kangdang.indicators.recount import (
+    QUALITY_COLUMNS,
+    CellKey,
+    VillageFigures,
+    compute_villages,
+    may_share,
+    paused_gc,
+    recounted,
+    village_batches,
+)
 from kangdang.indicators.rollup import refresh_values
 from kangdang.residents.models import HealthRecord
 
-BATCH_VILLAGES = 20
+
+def _store_quality(session: Session, codes: list[str], rows: list[tuple[Any, ...]], *, today: date) -> None:
+    """Make the quality rows of these villages' records those given (a record that moved leaves its old row
+    behind, which goes too). Most rows stay as they were, so only the changed ones are deleted and inserted
+    again, and the others get today's ``checked_on`` in one UPDATE (no index or foreign key to check)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    reasons = type_coerce(RecordQuality.reasons, String) if sqlite else cast(RecordQuality.reasons, Text)
+    columns = [reasons if name == "reasons" else getattr(RecordQuality, name) for name in QUALITY_COLUMNS]
+    checked = and_(
+        HealthRecord.village_code.in_(codes),
+        HealthRecord.filed_on <= today,
+        or_(HealthRecord.closed_on.is_(None), HealthRecord.closed_on > today),
+    )
+    moved = select(*columns).join(HealthRecord, HealthRecord.id == RecordQuality.record_id)
+    stored = {
+        row[0]: (*row[:5], [] if row[5] == "[]" else json.loads(row[5]), row[6])  # most have no reasons
+        for query in (
+            select(*columns).where(RecordQuality.village_code.in_(codes)),
+            moved.where(checked, RecordQuality.village_code.not_in(codes)),
+        )
+        for row in session.execute(query)
+    }
+    wanted = {row[0]: row for row in rows}
+    fresh = [row for key, row in wanted.items() if key not in stored or stored[key][1:6] != row[1:6]]  # but the day
+    stale = [key for key in stored if key not in wanted] + [row[0] for row in fresh if row[0] in stored]
+    for index in range(0, len(stale), 1000):
+        session.execute(delete(RecordQuality).where(RecordQuality.record_id.in_(stale[index : index + 1000])))
+    insert_rows(session, QUALITY_TABLE, [dict(zip(QUALITY_COLUMNS, row, strict=True)) for row in fresh])
+    session.execute(
+        update(RecordQuality)
+        .where(RecordQuality.village_code.in_(codes), RecordQuality.checked_on != today)
+        .values(checked_on=today)
+    )
+
+
+def _store_cells(session: Session, codes: list[str], cells: dict[CellKey, list[int]]) -> set[uuid.UUID]:
+    """Make the base cells of these villages those given; returns the institutions named before. Most cells keep
+    their figures from one recompute to the next (past periods), so when few changed only those are rewritten."""
+    key = tuple_(
+        IndicatorCell.indicator, IndicatorCell.period, IndicatorCell.village_code, IndicatorCell.institution_id
+    )
+    rows = session.execute(
+        select(
+            IndicatorCell.indicator,
+            IndicatorCell.period,
+            IndicatorCell.village_code,
+            IndicatorCell.institution_id,
+            IndicatorCell.numerator,
+            IndicatorCell.denominator,
+        ).where(IndicatorCell.village_code.in_(codes))
+    )
+    stored: dict[CellKey, tuple[int, int]] = {(i, p, v, inst): (n, d) for i, p, v, inst, n, d in rows}
+    changed = [cell for cell, figures in cells.items() if stored.get(cell) != tuple(figures)]
+    stale = [cell for cell in stored if cell not in cells] + [cell for cell in changed if cell in stored]
+    if len(stale) > len(stored) // 2:
+        session.execute(delete(IndicatorCell).where(IndicatorCell.village_code.in_(codes)))
+        changed = list(cells)
+    else:
+        for index in range(0, len(stale), 500):
+            session.execute(delete(IndicatorCell).where(key.in_(stale[index : index + 500])))
+    columns = ("indicator", "period", "village_code", "institution_id", "numerator", "denominator")
+    insert_rows(session, CELL_TABLE, [dict(zip(columns, (*cell, *cells[cell]), strict=True)) for cell in changed])
+    return {cell[3] for cell in stored}
+
+
+def store_villages(session: Session, codes: list[str], figures: VillageFigures, *, today: date) -> set[uuid.UUID]:
+    """Write what ``compute_villages`` found; returns the institutions the cells name (before and after)."""
+    before = _store_cells(session, codes, figures.cells)
+    _store_quality(session, codes, figures.quality, today=today)
+    return before | {key[3] for key in figures.cells}
 
 
 def recompute_villages(session: Session, villages: Iterable[str], *, today: date) -> set[uuid.UUID]:
@@ -49,90 +127,8 @@ def recompute_villages(session: Session, villages: Iterable[str], *, today: date
     codes = sorted(set(villages))
     if not codes:
         return set()
-    params_by_county: dict[str, Parameters] = {}
-    periods = stored_periods(today)
-    since = reach_back(periods)
-    cells: dict[tuple[str, str, str, uuid.UUID], list[int]] = defaultdict(lambda: [0, 0])
-    quality_rows = []
-    for bundle in load_bundles(session, codes, since=since):
-        county = bundle.village_code[:6]
-        params = params_by_county.get(county) or params_by_county.setdefault(
-            county, current_parameters(session, county)
-        )
-        issues = record_issues(bundle, params)
-        if bundle.active_at(today):
-            quality = quality_on(issues, today)
-            quality_rows.append(
-                {
-                    "record_id": bundle.record_id,
-                    "person_id": bundle.person_id,
-                    "village_code": bundle.village_code,
-                    "institution_id": bundle.institution_id,
-                    "status": quality.status,
-                    "reasons": [{"rule": i.rule, "text": i.text, "form": i.form} for i in quality.issues],
-                    "checked_on": today,
-                }
-            )
-        relevant = applicable(bundle, since, today, params)
-        for period in periods:
-            for indicator, outcome in evaluate(bundle, period, today, params, issues, relevant).items():
-                cell = cells[(indicator, period.key, bundle.village_code, bundle.institution_id)]
-                cell[0] += outcome.numerator
-                cell[1] += outcome.denominator
-    before = set(
-        session.scalars(select(IndicatorCell.institution_id).where(IndicatorCell.village_code.in_(codes)).distinct())
-    )
-    session.execute(delete(IndicatorCell).where(IndicatorCell.village_code.in_(codes)))
-    rows = [
-        {"indicator": i, "period": p, "village_code": v, "institution_id": inst, "numerator": n, "denominator": d}
-        for (i, p, v, inst), (n, d) in cells.items()
-    ]
-    for index in range(0, len(rows), 5000):
-        session.connection().execute(insert(CELL_TABLE), rows[index : index + 5000])
-    record_ids = [row["record_id"] for row in quality_rows]
-    session.execute(delete(RecordQuality).where(RecordQuality.village_code.in_(codes)))
-    for index in range(0, len(record_ids), 1000):
-        session.execute(delete(RecordQuality).where(RecordQuality.record_id.in_(record_ids[index : index + 1000])))
-    for index in range(0, len(quality_rows), 5000):
-        session.connection().execute(insert(QUALITY_TABLE), quality_rows[index : index + 5000])
-    return before | {key[3] for key in cells}
-
-
-def recheck_quality(session: Session, *, county: str, today: date) -> int:
-    """Run the quality rules over every record of the county and store each record's quality (质控), without
-    the indicator cells; returns how many records were checked."""
-    periods = stored_periods(today)
-    since = reach_back(periods)
-    params = current_parameters(session, county)
-    villages = county_villages(session, county)
-    checked = 0
-    for index in range(0, len(villages), BATCH_VILLAGES):
-        codes = villages[index : index + BATCH_VILLAGES]
-        rows = []
-        for bundle in load_bundles(session, codes, since=since):
-            checked += 1
-            if not bundle.active_at(today):
-                continue
-            quality = quality_on(record_issues(bundle, params), today)
-            rows.append(
-                {
-                    "record_id": bundle.record_id,
-                    "person_id": bundle.person_id,
-                    "village_code": bundle.village_code,
-                    "institution_id": bundle.institution_id,
-                    "status": quality.status,
-                    "reasons": [{"rule": i.rule, "text": i.text, "form": i.form} for i in quality.issues],
-                    "checked_on": today,
-                }
-            )
-        session.execute(delete(RecordQuality).where(RecordQuality.village_code.in_(codes)))
-        record_ids = [row["record_id"] for row in rows]
-        for start in range(0, len(record_ids), 1000):
-            session.execute(delete(RecordQuality).where(RecordQuality.record_id.in_(record_ids[start : start + 1000])))
-        for start in range(0, len(rows), 5000):
-            session.connection().execute(insert(QUALITY_TABLE), rows[start : start + 5000])
-    session.flush()
-    return checked
+    with paused_gc():
+        return store_villages(session, codes, compute_villages(session, codes, today=today), today=today)
 
 
 def refresh_villages(session: Session, villages: Iterable[str], *, today: date) -> int:
@@ -178,9 +174,12 @@ def recompute_all(
     today: date,
     run: IndicatorRun | None = None,
     commit: Callable[[], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Recompute every village of the county from scratch (in batches; ``commit`` after each batch, when given,
-    makes the progress visible); returns the number of villages."""
+    makes the progress visible); returns the number of villages. ``workers`` > 1 counts the batches in that many
+    processes (PostgreSQL, and only while this transaction has written nothing: else in this process)."""
+    workers = workers if workers > 1 and may_share(session) else 1
     villages = county_villages(session, county)
     stale = session.scalars(
         select(IndicatorCell.village_code).where(IndicatorCell.village_code.startswith(county)).distinct()
@@ -190,11 +189,10 @@ def recompute_all(
         run.total_units, run.done_units = len(villages), 0
     marks = list(session.scalars(select(IndicatorDirty.id).where(IndicatorDirty.village_code.startswith(county))))
     institutions: set[uuid.UUID] = set()
-    for index in range(0, len(villages), BATCH_VILLAGES):
-        batch = villages[index : index + BATCH_VILLAGES]
-        institutions |= recompute_villages(session, batch, today=today)
+    for batch, figures in recounted(session, village_batches(session, county, villages), today=today, workers=workers):
+        institutions |= store_villages(session, batch, figures, today=today)
         if run is not None:
-            run.done_units = index + len(batch)
+            run.done_units += len(batch)
         if commit is not None:
             commit()
     refresh_values(session, villages=set(villages), institutions=institutions)
@@ -204,6 +202,25 @@ def recompute_all(
         run.status, run.finished_at = "done", utcnow()
     session.flush()
     return len(villages)
+
+
+def recheck_quality(session: Session, *, county: str, today: date, workers: int = 1) -> int:
+    """Run the quality rules over every record of the county and store each open record's status and reasons
+    (``RecordQuality``), as a full recompute does but without the figures; returns the records checked (those
+    open today, whose status is stored). ``workers`` as for ``recompute_all``."""
+    workers = workers if workers > 1 and may_share(session) else 1
+    villages = set(county_villages(session, county)) | set(
+        session.scalars(
+            select(RecordQuality.village_code).where(RecordQuality.village_code.startswith(county)).distinct()
+        )
+    )
+    checked = 0
+    batches = village_batches(session, county, sorted(villages))
+    for batch, figures in recounted(session, batches, today=today, cells=False, workers=workers):
+        _store_quality(session, batch, figures.quality, today=today)
+        checked += len(figures.quality)
+    session.flush()
+    return checked
 
 
 def counties(session: Session) -> list[str]:

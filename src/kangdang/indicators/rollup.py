@@ -9,10 +9,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, delete, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from kangdang.core.clock import utcnow
+from kangdang.db.bulk import insert_rows
 from kangdang.indicators.catalogue import catalogue
 from kangdang.indicators.models import VALUE_TABLE, IndicatorCell, IndicatorValue
 from kangdang.institutions.models import Catchment
@@ -81,29 +82,27 @@ def refresh_values(session: Session, *, villages: set[str], institutions: set[uu
     population = _population_denominators(session, units["county"] + units["township"], institutions)
     from_population = {code for code, d in catalogue().items() if d.from_population}
     now = utcnow()
-    rows = []
-    for (indicator, period, kind, code, split), (numerator, denominator) in sums.items():
-        rows.append(
-            {
-                "indicator": indicator,
-                "period": period,
-                "unit_kind": kind,
-                "unit_code": code,
-                "area_type": split,
-                "numerator": numerator,
-                "denominator": population(kind, code, split, int(period[:4]))
-                if indicator in from_population
-                else denominator,
-                "computed_at": now,
-            }
-        )
+    rows = [
+        {
+            "indicator": indicator,
+            "period": period,
+            "unit_kind": kind,
+            "unit_code": code,
+            "area_type": split,
+            "numerator": numerator,
+            "denominator": population(kind, code, split, int(period[:4]))
+            if indicator in from_population
+            else denominator,
+            "computed_at": now,
+        }
+        for (indicator, period, kind, code, split), (numerator, denominator) in sums.items()
+    ]
     unit_keys = [(kind, code) for kind, codes in units.items() for code in codes]
     for chunk in _chunks(unit_keys, 500):
         session.execute(
             delete(IndicatorValue).where(tuple_(IndicatorValue.unit_kind, IndicatorValue.unit_code).in_(chunk))
         )
-    for chunk in _chunks(rows, 5000):
-        session.connection().execute(insert(VALUE_TABLE), chunk)
+    insert_rows(session, VALUE_TABLE, rows)
     return len(rows)
 
 
