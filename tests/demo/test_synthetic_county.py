@@ -27,11 +27,19 @@ from kangdang.indicators.bundle import load_bundles
 from kangdang.indicators.parameters import current_parameters
 from kangdang.indicators.quality_rules import record_issues
 from kangdang.programmes.models import CareTask, Episode
+from kangdang.programmes.sync import refresh_people
 from kangdang.records.catalogue import catalogue
 from kangdang.records.context import FormContext
 from kangdang.records.engine import evaluate
 from kangdang.records.models import ServiceRecord
-from kangdang.residents.models import DuplicateCandidate, HealthRecord, Household, HouseholdMember, Person
+from kangdang.residents.models import (
+    DuplicateCandidate,
+    HealthRecord,
+    Household,
+    HouseholdMember,
+    Person,
+    ResidentChange,
+)
 from kangdang.settings import Settings
 from tests.conftest import throwaway_database
 
@@ -114,7 +122,19 @@ def fingerprint(session: Session) -> str:
             ).join(HealthRecord, HealthRecord.id == Episode.record_id)
         )
     )
-    tasks = session.scalar(select(func.count()).select_from(CareTask))
+    tasks = sorted(
+        (number, programme, key, status, str(due), str(done))
+        for number, programme, key, status, due, done in session.execute(
+            select(
+                HealthRecord.record_number,
+                CareTask.programme,
+                CareTask.key,
+                CareTask.status,
+                CareTask.due_on,
+                CareTask.done_on,
+            ).join(HealthRecord, HealthRecord.id == CareTask.record_id)
+        )
+    )
     households = sorted(session.scalars(select(Household.household_number)))
     text = json.dumps([people, forms, episodes, tasks, households], ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -210,6 +230,24 @@ def test_services_span_five_years_follow_the_forms_and_plan_tasks(twins: tuple[C
             select(func.count()).select_from(CareTask).where(CareTask.status == "open", CareTask.due_on < today)
         )
         assert overdue  # realistic gaps leave some follow-ups overdue
+
+
+def test_care_tasks_and_closings_are_what_the_planner_makes(twins: tuple[County, County]) -> None:
+    """The tasks were planned in the generator's worker code; re-planning every enrolled resident through
+    ``programmes.sync`` (what the app does after each form) finds nothing to add, change or close."""
+    county, _ = twins
+    with county.factory() as session:
+        enrolled = list(session.scalars(select(Episode.person_id).distinct()))
+        closed = session.scalar(select(func.count()).select_from(Episode).where(Episode.status == "closed"))
+        closings = session.scalar(
+            select(func.count()).select_from(ResidentChange).where(ResidentChange.action == "programme.close")
+        )
+        assert closed == closings > 0
+        tasks = session.scalar(select(func.count()).select_from(CareTask))
+        assert refresh_people(session, enrolled, today=today_local()) == 0
+        assert session.scalar(select(func.count()).select_from(CareTask)) == tasks
+        assert session.scalar(select(func.count()).select_from(Episode).where(Episode.status == "closed")) == closed
+        session.rollback()
 
 
 def test_flaws_on_purpose_are_found(twins: tuple[County, County]) -> None:

@@ -1,5 +1,5 @@
 """Inserting many rows at once, the fastest way each database offers: ``COPY … FROM STDIN`` on PostgreSQL, and
-multi-row INSERT statements elsewhere. Both run in the session's own transaction.
+the driver's ``executemany`` of one prepared INSERT on SQLite. Both run in the session's own transaction.
 
 Rows are dicts with the same keys (column names). Columns left out get their Python-side default, as an ORM
 or Core insert would give them; values pass through the column types (UTC datetimes, encrypted text, JSON)
@@ -28,24 +28,33 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return 0
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    dialect = connection.dialect
+    if dialect.name not in ("postgresql", "sqlite"):
         for start in range(0, len(rows), CHUNK):
             connection.execute(insert(table), list(rows[start : start + CHUNK]))
         return len(rows)
     keys = list(rows[0])
     defaults = [c for c in table.columns if c.key not in rows[0] and c.default is not None and c.server_default is None]
     columns = [table.c[k] for k in keys] + defaults
-    processors = [_processor(c, connection.dialect) for c in columns]
-    names = ", ".join(connection.dialect.identifier_preparer.quote(c.name) for c in columns)
-    target = connection.dialect.identifier_preparer.format_table(table)
+    processors = [_processor(c, dialect) for c in columns]
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        raw = [row[k] for k in keys] + [_default(c) for c in defaults]
+        return [p(v) if p is not None and v is not None else v for p, v in zip(processors, raw, strict=True)]
+
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    target = dialect.identifier_preparer.format_table(table)
     driver = connection.connection.driver_connection
     assert driver is not None
+    if dialect.name == "sqlite":  # the driver's own executemany: one prepared statement, no per-row compiling
+        marks = ", ".join("?" * len(columns))
+        statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"  # noqa: S608 - quoted names from the metadata
+        for start in range(0, len(rows), CHUNK):
+            driver.executemany(statement, [values(row) for row in rows[start : start + CHUNK]])
+        return len(rows)
     with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
-            values = [row[k] for k in keys] + [_default(c) for c in defaults]
-            copy.write_row(
-                [p(v) if p is not None and v is not None else v for p, v in zip(processors, values, strict=True)]
-            )
+            copy.write_row(values(row))
     return len(rows)
 
 

@@ -188,6 +188,7 @@ def mental_rows(
 ) -> list[Row]:
     """The 个人信息补充表 on enrolment and the follow-ups; ``unsettled``: the last visit found the patient 基本稳定."""
     onset = max(patient.birth + timedelta(days=365 * 18), enrolled_on - timedelta(days=rng.randrange(1500, 4000)))
+    onset = min(onset, enrolled_on - timedelta(days=60))  # diagnosed by the enrolment (a patient enrolled at 18)
     supplement = {
         "visit_date": enrolled_on.isoformat(),
         "consent": "1",

@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from kangdang.db.bulk import insert_rows
 from kangdang.programmes.codes import ALL_PROGRAMME_FORMS
 from kangdang.programmes.models import CareTask, Episode
 from kangdang.programmes.schedule import EpisodeFacts, FormFact, Plan, plan
-from kangdang.programmes.schedule.types import PlannedTask
+from kangdang.programmes.schedule.types import Closing, PlannedTask
 from kangdang.records.models import ServiceRecord
 from kangdang.residents.history import record_change
 from kangdang.residents.models import Person
@@ -43,6 +43,15 @@ TASK_FIELDS = (
     "done_on",
     "done_form_id",
 )
+
+
+class TaskOwner(NamedTuple):
+    """The episode a task row belongs to (the columns a task copies from it)."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    record_id: uuid.UUID
+    programme: str
 
 
 def refresh_people(
@@ -119,8 +128,9 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
     for episode in episodes:
         person = persons[episode.person_id]
         result = plan(episode_facts(episode, person, active[episode.person_id], today), forms[episode.person_id])
-        closing = result.closing is not None and result.closing.on <= today
-        _diff(episode, result, existing[episode.id], inserts, updates, cancel_open=closing)
+        closing = closes_by(result, today)
+        owner = TaskOwner(episode.id, episode.person_id, episode.record_id, episode.programme)
+        diff_tasks(owner, result, existing[episode.id], inserts, updates, cancel_open=closing)
         if closing:
             _close(session, actor, episode, result)
         episode.refreshed_at = utcnow()
@@ -152,8 +162,13 @@ def _values(task: PlannedTask) -> dict[str, Any]:
     }
 
 
-def _diff(
-    episode: Episode,
+def closes_by(result: Plan, today: date) -> bool:
+    """Whether the plan closes the episode by ``today`` (its open tasks are then cancelled)."""
+    return result.closing is not None and result.closing.on <= today
+
+
+def diff_tasks(
+    episode: TaskOwner,
     result: Plan,
     existing: dict[str, CareTask],
     inserts: list[dict[str, Any]],
@@ -161,7 +176,8 @@ def _diff(
     *,
     cancel_open: bool,
 ) -> None:
-    """Rows to insert and to update so that the stored tasks equal the plan (open ones cancelled on close)."""
+    """Rows to insert and to update so that the stored tasks equal the plan (open ones cancelled on close); with
+    no ``existing`` tasks (a new episode), inserts only."""
     now = utcnow()
     planned_keys = set()
     for task in result.tasks:
@@ -195,17 +211,30 @@ def _close(session: Session, actor: Actor, episode: Episode, result: Plan) -> No
     """A form (or the calendar) ended the episode: close it with the outcome (its open tasks are cancelled)."""
     closing = result.closing
     assert closing is not None
-    episode.status = "closed"
-    episode.closed_on = closing.on
-    episode.outcome = closing.outcome
-    episode.outcome_note = closing.note
-    episode.closed_by = actor.login
+    for name, value in closed_columns(closing, actor.login).items():
+        setattr(episode, name, value)
     record_change(
         session,
         actor,
         entity="programme_episode",
         entity_id=episode.id,
         action="programme.close",
-        changes={"status": ["active", "closed"], "outcome": [None, closing.outcome], "closed_on": [None, closing.on]},
+        changes=close_changes(closing),
         person_id=episode.person_id,
     )
+
+
+def closed_columns(closing: Closing, login: str) -> dict[str, Any]:
+    """An episode's columns once the plan's closing ended it."""
+    return {
+        "status": "closed",
+        "closed_on": closing.on,
+        "outcome": closing.outcome,
+        "outcome_note": closing.note,
+        "closed_by": login,
+    }
+
+
+def close_changes(closing: Closing) -> dict[str, Any]:
+    """What the residents' history keeps of a closing (``programme.close``)."""
+    return {"status": ["active", "closed"], "outcome": [None, closing.outcome], "closed_on": [None, closing.on]}

@@ -22,6 +22,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def json_safe(changes: dict[str, Any]) -> dict[str, Any]:
+    """What the history keeps of ``{field: value or [old, new]}``: ids and dates as text, phones masked."""
+    return {k: redact(k, _plain(v) if not isinstance(v, list) else [_plain(x) for x in v]) for k, v in changes.items()}
+
+
 def diff(obj: object, values: dict[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for the values that differ from the object's current ones."""
     return {
@@ -51,9 +56,7 @@ def record_change(
         entity_id=str(entity_id),
         action=action,
         login=actor.login,
-        changes={
-            k: redact(k, _plain(v) if not isinstance(v, list) else [_plain(x) for x in v]) for k, v in changes.items()
-        },
+        changes=json_safe(changes),
     )
     session.add(row)
     if audit:

@@ -1,9 +1,11 @@
 """A synthetic county on the real 德清县 (330521) division codes, at any size (``kangdang demo generate``): the
 demo's institutions, staff and accounts, then N residents in households with five years of services.
 
-The residents go in through the bulk import (the same path as an Excel/CSV import), in batches of households;
-their forms, episodes and history rows in multi-row INSERTs; then the care tasks are planned for every
-enrolled resident at once. One transaction: the caller commits. The same seed (and day) gives the same county.
+The residents go in through the bulk import (the same path as an Excel/CSV import), in batches of households.
+Each filed resident's forms, episodes, history rows and care tasks (planned as ``programmes.sync`` plans them)
+are made by ``rows.resident_rows`` — in worker processes for a large county, which make one batch while this
+process writes the previous one — and written with ``db.bulk.insert_rows`` (COPY on PostgreSQL). One
+transaction: the caller commits. The same seed (and day) gives the same county.
 """
 
 from __future__ import annotations
@@ -20,25 +22,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import system_actor
 from kangdang.access.audit import record_event
 from kangdang.access.crypto import cipher_for
-from kangdang.core.clock import today_local, utcnow
+from kangdang.core.clock import today_local
 from kangdang.core.errors import Conflict, FieldError, InvalidInput
-from kangdang.core.ids import new_id
 from kangdang.db.bulk import insert_rows
 from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
 from kangdang.demo.forms import _Resident
 from kangdang.demo.programmes import village_doctors
 from kangdang.demo.synthetic import defects
-from kangdang.demo.synthetic.history import History, history
-from kangdang.demo.synthetic.population import Conditions, SynthPerson, people
-from kangdang.programmes.enrolment import check_details
-from kangdang.programmes.models import Episode
-from kangdang.programmes.sync import refresh_people
+from kangdang.demo.synthetic.population import SynthPerson, people
+from kangdang.demo.synthetic.rows import Job, ResidentRows, resident_rows
+from kangdang.programmes.models import CareTask, Episode
 from kangdang.records.catalogue import catalogue
 from kangdang.records.models import ServiceRecord
 from kangdang.regions.codes import Level
@@ -52,6 +51,7 @@ BATCH = 20_000  # residents per import batch
 MAX_RESIDENTS = 2_000_000
 FORM_TABLE: Table = ServiceRecord.__table__  # type: ignore[assignment]
 EPISODE_TABLE: Table = Episode.__table__  # type: ignore[assignment]
+TASK_TABLE: Table = CareTask.__table__  # type: ignore[assignment]
 CHANGE_TABLE: Table = ResidentChange.__table__  # type: ignore[assignment]
 RECORD_TABLE: Table = HealthRecord.__table__  # type: ignore[assignment]
 PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
@@ -92,18 +92,20 @@ def generate_county(
             .order_by(Region.code)
         )
     ]
-    enrolled: list[uuid.UUID] = []
     duplicates = residents // 251  # one person in about 250 is filed twice
     with _history_pool(residents) as pool:
         writer = _Writer(session, seed, today, village_doctors(session), pool)
+        waiting: _Started | None = None
         for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
-            enrolled += writer.write(number, batch, summary)
-            note("居民与服务记录", summary.residents, residents)
-    clock.lap("residents and forms")
-    for start in range(0, len(enrolled), 5000):
-        summary.tasks += refresh_people(session, enrolled[start : start + 5000], today=today)
-        note("随访任务", min(start + 5000, len(enrolled)), len(enrolled))
-    clock.lap("care tasks")
+            started = writer.start(number, batch, summary)  # the workers make this batch …
+            if waiting is not None:
+                writer.finish(waiting, summary)  # … while this process writes the one before
+                note("居民、服务记录与随访任务", summary.residents, residents)
+            waiting = started
+        if waiting is not None:
+            writer.finish(waiting, summary)
+            note("居民、服务记录与随访任务", summary.residents, residents)
+    clock.lap("residents, forms and tasks")
     detect_duplicates(session, system_actor(), region_prefix=COUNTY_CODE)
     clock.lap("duplicate search")
     _demo_population(
@@ -122,13 +124,14 @@ def generate_county(
     return summary
 
 
-PARALLEL_FROM = 20_000  # residents from which the histories are made by worker processes
+PARALLEL_FROM = 20_000  # residents from which their rows are made by worker processes
 
 
 @contextmanager
 def _history_pool(residents: int) -> Iterator[multiprocessing.pool.Pool | None]:
-    """Worker processes (one per core, forked) that make the residents' histories — the form engine is most of
-    the work — while this process does the writing; none for a small county or where fork is unavailable."""
+    """Worker processes (one per core, forked) that make the residents' rows — the form engine and the care
+    plans are most of the work — while this process files the next batch and writes the last one; none for a
+    small county or where fork is unavailable."""
     cores = os.cpu_count() or 1
     if residents < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
@@ -136,11 +139,6 @@ def _history_pool(residents: int) -> Iterator[multiprocessing.pool.Pool | None]:
     catalogue()  # loaded once, before the fork, and shared
     with multiprocessing.get_context("fork").Pool(processes=min(cores, 4)) as pool:
         yield pool
-
-
-def _history_job(job: tuple[_Resident, Conditions, int, str, date]) -> History:
-    resident, conditions, seed, number, today = job
-    return history(resident, conditions, seed=seed, id_number=number, today=today)
 
 
 class _Clock:
@@ -177,8 +175,17 @@ def _batches(
         yield batch
 
 
+@dataclass
+class _Started:
+    """A batch filed, whose rows the workers are making."""
+
+    number: int
+    rows: Any  # the pool's AsyncResult of list[ResidentRows], or the list itself
+    wrong_sex: list[dict[str, Any]]
+
+
 class _Writer:
-    """Files one batch: the import, then each resident's history, written in bulk."""
+    """Files each batch through the import, has each resident's rows made (by the workers), then writes them."""
 
     def __init__(
         self,
@@ -191,37 +198,43 @@ class _Writer:
         self.session, self.seed, self.today, self.doctors, self.pool = session, seed, today, doctors, pool
         self.cipher = cipher_for(session)
         self.actor = system_actor()
+        self.analysed_at = 0  # residents when the tables were last analysed
 
-    def write(self, number: int, batch: list[SynthPerson], summary: GeneratedCounty) -> list[uuid.UUID]:
+    def start(self, number: int, batch: list[SynthPerson], summary: GeneratedCounty) -> _Started:
         rows = [replace(p.row, row=index + 2) for index, p in enumerate(batch)]
         result = import_residents(self.session, self.actor, rows, filename=f"合成县（种子 {self.seed}）第 {number} 批")
         summary.residents += result.created
         summary.households += result.households_created
         summary.duplicates += sum(1 for p in batch if p.row.household is None)
+        self._keep_statistics(summary.residents)
         records = self._records(batch)
-        rng = random.Random(f"{self.seed}:defects:{number}")
-        forms: list[dict[str, Any]] = []
-        episodes: list[dict[str, Any]] = []
-        filings: list[dict[str, Any]] = []
-        wrong_sex: list[dict[str, Any]] = []
-        jobs, owners = [], []
+        rng = random.Random(f"{self.seed}:wrong-sex:{number}")
+        jobs, wrong_sex = [], []
         for person in batch:
             found = records.get(self.cipher.blind_index(person.id_number))
-            if found is not None:
-                jobs.append((found[0], person.conditions, self.seed, person.id_number, self.today))
-                owners.append(found)
-        made_all = self.pool.map(_history_job, jobs, chunksize=200) if self.pool else map(_history_job, jobs)
-        for (resident, doctor_id), made in zip(owners, made_all, strict=True):
-            forms += made.forms
-            episodes += self._episodes(resident, doctor_id, made)
-            if made.filing_complete_on is not None:
-                filings.append({"rid": resident.record_id, "day": made.filing_complete_on})
+            if found is None:
+                continue
+            resident, doctor_id = found
+            sex = resident.sex
             if rng.random() < defects.WRONG_SEX_SHARE:
-                wrong_sex.append({"pid": resident.person_id, "sex": "2" if resident.sex == "1" else "1"})
-        defects.spoil(rng, forms)
+                sex = "2" if resident.sex == "1" else "1"
+                wrong_sex.append({"pid": resident.person_id, "sex": sex})
+            seed, login = self.seed, self.actor.login
+            jobs.append(Job(resident, sex, doctor_id, person.conditions, seed, person.id_number, self.today, login))
+        made = self.pool.map_async(resident_rows, jobs, chunksize=200) if self.pool else list(map(resident_rows, jobs))
+        return _Started(number, made, wrong_sex)
+
+    def finish(self, started: _Started, summary: GeneratedCounty) -> None:
+        made: list[ResidentRows] = started.rows if isinstance(started.rows, list) else started.rows.get()
+        forms = [form for rows in made for form in rows.forms]
+        defects.spoil(random.Random(f"{self.seed}:defects:{started.number}"), forms)
+        episodes = [episode for rows in made for episode in rows.episodes]
         self._insert(FORM_TABLE, forms)
         self._insert(EPISODE_TABLE, episodes)
-        self._insert(CHANGE_TABLE, [self._enrolment(e) for e in episodes])
+        self._insert(CHANGE_TABLE, [change for rows in made for change in rows.changes])
+        tasks = [task for rows in made for task in rows.tasks]
+        self._insert(TASK_TABLE, tasks)
+        filings = [{"rid": rows.record_id, "day": rows.filing_complete_on} for rows in made if rows.filing_complete_on]
         connection = self.session.connection()
         if filings:
             connection.execute(
@@ -230,14 +243,23 @@ class _Writer:
                 .values(filing_complete_on=bindparam("day")),
                 filings,
             )
-        if wrong_sex:
+        if started.wrong_sex:
             connection.execute(
                 update(PERSON_TABLE).where(PERSON_TABLE.c.id == bindparam("pid")).values(sex=bindparam("sex")),
-                wrong_sex,
+                started.wrong_sex,
             )
         summary.forms += len(forms)
         summary.episodes += len(episodes)
-        return list(dict.fromkeys(e["person_id"] for e in episodes))
+        summary.tasks += len(tasks)
+
+    def _keep_statistics(self, residents: int) -> None:
+        """PostgreSQL plans the next batch's lookups by the tables' statistics, which a transaction that has
+        filed thousands of residents into empty tables would leave at "empty" (one row: scan it). ANALYZE sees
+        this transaction's rows; run whenever the residents have doubled since the last time."""
+        if self.session.get_bind().dialect.name != "postgresql" or residents < 2 * max(self.analysed_at, 5000):
+            return
+        self.session.execute(text("ANALYZE person, health_record, household, household_member"))
+        self.analysed_at = residents
 
     def _records(self, batch: list[SynthPerson]) -> dict[str, tuple[_Resident, uuid.UUID | None]]:
         """The batch's residents as filed, with their village doctor, by the blind index of their number."""
@@ -264,56 +286,6 @@ class _Writer:
                     doctor_id,
                 )
         return found
-
-    def _episodes(self, resident: _Resident, doctor_id: uuid.UUID | None, made: History) -> list[dict[str, Any]]:
-        now = utcnow()
-        rows = []
-        for episode in made.episodes:
-            facts = check_details(
-                episode.programme,
-                episode.details,
-                birth_date=resident.birth,
-                enrolled_on=episode.enrolled_on,
-                today=self.today,
-            )
-            rows.append(
-                {
-                    "id": new_id(),
-                    "person_id": resident.person_id,
-                    "record_id": resident.record_id,
-                    "programme": episode.programme.value,
-                    "status": "active",
-                    "enrolled_on": episode.enrolled_on,
-                    "enrolled_by": self.actor.login,
-                    "managing_institution_id": resident.institution_id,
-                    "managing_doctor_id": doctor_id,
-                    "details": facts,
-                    "closed_on": None,
-                    "outcome": None,
-                    "outcome_note": None,
-                    "closed_by": None,
-                    "refreshed_at": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        return rows
-
-    def _enrolment(self, episode: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": new_id(),
-            "at": episode["created_at"],
-            "person_id": episode["person_id"],
-            "household_id": None,
-            "entity": "programme_episode",
-            "entity_id": str(episode["id"]),
-            "action": "programme.enrol",
-            "login": self.actor.login,
-            "changes": {
-                "programme": [None, episode["programme"]],
-                "enrolled_on": [None, episode["enrolled_on"].isoformat()],
-            },
-        }
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         insert_rows(self.session, table, rows)
