@@ -207,6 +207,7 @@ def test_every_kind_of_search_finds_the_resident(client, api_as):
         "ID number": number,
         "record number": record["record_number"],
         "last 8 digits": record["short_number"],
+        "record number's beginning": record["record_number"][:14],
         "phone": "19912345678",
         "household number": household_number,
     }

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, union
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
@@ -81,20 +81,32 @@ def _condition(session: Session, query: str) -> ColumnElement[bool]:
         except IdNumberError:
             number = q.upper()
         return Person.document_index == cipher.blind_index(number)
+    # an OR across the record and the person would scan every visible record: each side is found by its own
+    # index and the persons taken from their union
     if kind == "record":
-        return or_(HealthRecord.record_number == q, Person.id.in_(_household_members(q)))
+        return _either(HealthRecord.record_number == q, Person.id.in_(_household_members(q)))
     if kind == "short":
-        return or_(HealthRecord.short_number == q, Person.phone_index == phone_index(cipher, q))
+        return _either(HealthRecord.short_number == q, Person.phone_index == phone_index(cipher, q))
     if kind == "phone":
         return Person.phone_index == phone_index(cipher, q)
     if kind == "digits":  # a record number's beginning, or a whole landline number
-        return or_(prefix(HealthRecord.record_number, q), Person.phone_index == phone_index(cipher, q))
+        return _either(prefix(HealthRecord.record_number, q), Person.phone_index == phone_index(cipher, q))
     if kind == "pinyin":
         key = normalize_query(q)
         return Person.id.in_(select(PersonSearchKey.person_id).where(prefix(PersonSearchKey.key, key)))
     if kind == "name":
         return prefix(Person.name, q.replace(" ", ""))
     return Person.document_index == cipher.blind_index(q.upper())
+
+
+def _either(on_record: ColumnElement[bool], on_person: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The records that match ``on_record``, or whose person matches ``on_person``."""
+    return HealthRecord.id.in_(
+        union(
+            select(HealthRecord.id).where(on_record).correlate(None),
+            select(HealthRecord.id).join(Person, Person.id == HealthRecord.person_id).where(on_person).correlate(None),
+        )
+    )
 
 
 def _household_members(number: str) -> Select[Any]:
