@@ -175,6 +175,12 @@ class AppliesTo(_Strict):
     sex: str | None = None
     label: str  # e.g. "1岁以内儿童", shown in the error message
 
+    def admits_age(self, days: int) -> bool:
+        """Whether a resident this many days old on the service date is one the form is for."""
+        return (self.min_age_days is None or days >= self.min_age_days) and (
+            self.max_age_days is None or days < self.max_age_days
+        )
+
 
 class FormDefinition(_Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")

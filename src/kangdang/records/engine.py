@@ -341,10 +341,7 @@ def _check_rules(
             error(key, labels.get(key, key), message)
     fits = form.applies_to
     if fits and isinstance(day, date) and context.birth_date:
-        days = age_in_days(context.birth_date, day)
-        too_young = fits.min_age_days is not None and days < fits.min_age_days
-        too_old = fits.max_age_days is not None and days >= fits.max_age_days
-        if too_young or too_old:
+        if not fits.admits_age(age_in_days(context.birth_date, day)):
             error(form.date_item, labels[form.date_item], f"这张表用于{fits.label}，该居民在服务日期不符合")
         if fits.sex and context.sex and context.sex != fits.sex:
             error(form.date_item, labels[form.date_item], f"这张表用于{fits.label}，该居民性别不符合")

@@ -17,7 +17,8 @@ from kangdang.demo.forms import DRUGS_DM, DRUGS_HTN, _basic, _Resident, _row
 from kangdang.demo.people import gauss_in
 from kangdang.demo.synthetic.population import Conditions
 from kangdang.programmes.codes import Programme
-from kangdang.records.context import add_months, age_in_years
+from kangdang.records.catalogue import catalogue
+from kangdang.records.context import add_months, age_in_days, age_in_years
 from kangdang.records.derivations.child import COLUMNS
 
 Row = dict[str, Any]
@@ -75,8 +76,9 @@ def _filing(rng: random.Random, resident: _Resident, today: date, found: History
     """封面 at filing, then the 个人基本信息表 (adults) — or, for a baby, the newborn home visit."""
     filed = resident.filed_on
     found.forms.append(_row(resident, "cover", {"visit_date": filed.isoformat()}, today))
-    if age_in_years(resident.birth, filed) < 7:
-        return  # the newborn visit (``_child``) completes a child's filing
+    basic = catalogue().form("personal_basic_info").applies_to
+    if basic and not basic.admits_age(age_in_days(resident.birth, filed)):
+        return  # under 7 (the form's own bound, in days): the newborn visit (``_child``) completes the filing
     if rng.random() < FILED_WITH_BASIC:
         found.forms.append(_row(resident, "personal_basic_info", _basic(rng, resident, False, False), today))
         found.filing_complete_on = filed
