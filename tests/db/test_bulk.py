@@ -4,13 +4,15 @@ the Python-side defaults of the columns left out."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kangdang.core.ids import new_id
 from kangdang.db.bulk import insert_rows, table_of
+from kangdang.db.copy_text import copy_blocks, encode_rows
 from kangdang.residents.models import ResidentChange
 
 
@@ -60,3 +62,44 @@ def test_left_out_columns_get_their_python_defaults(db: Session) -> None:
     assert stored[7] == {}  # changes: default dict
     assert stored[1] >= before.replace(microsecond=0)  # at: default utcnow
     assert insert_rows(db, table_of(ResidentChange), []) == 0
+
+
+def test_copy_blocks_made_without_a_connection_read_back_as_bulk_rows(db: Session, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("COPY text blocks are a PostgreSQL path (SQLite gets rows)")
+    at = datetime(2026, 3, 1, 10, 30, 15, 5, tzinfo=timezone(timedelta(hours=8)))
+    awkward = "tab\there, new\nline, back\\slash, \\N, 引号\"'"
+    rows = [
+        {
+            "id": new_id(),
+            "at": at,
+            "person_id": None,
+            "household_id": None,
+            "entity": "person",
+            "entity_id": f"{index}{awkward}",
+            "action": "person.update",
+            "login": "yisheng",
+            "changes": {"name": ["张三", awkward], "n": index, "none": None, "list": [1.5, True]},
+        }
+        for index in range(3)
+    ]
+    halves = [encode_rows(table_of(ResidentChange), rows[:2]), encode_rows(table_of(ResidentChange), rows[2:])]
+    assert copy_blocks(db, table_of(ResidentChange), halves) == 3
+    twins = [{**row, "id": new_id()} for row in rows]
+    insert_rows(db, table_of(ResidentChange), twins)
+    copied = _stored(db, [row["id"] for row in rows])
+    inserted = _stored(db, [row["id"] for row in twins])
+    assert [row[1:] for row in copied] == [row[1:] for row in inserted]
+    assert copied[0][1] == at and copied[0][4] == f"0{awkward}" and copied[0][7]["name"][1] == awkward
+    with pytest.raises(ValueError, match="naive"):
+        encode_rows(table_of(ResidentChange), [{**rows[0], "at": datetime(2026, 3, 1)}])  # noqa: DTZ001 - the point
+    with pytest.raises(ValueError, match="other columns"):
+        other = encode_rows(table_of(ResidentChange), [{"id": new_id()}])
+        copy_blocks(db, table_of(ResidentChange), [halves[0], other])
+
+
+def test_encrypted_columns_are_refused_not_written_raw() -> None:
+    from kangdang.residents.models import Person
+
+    with pytest.raises(ValueError, match="no COPY text encoding"):
+        encode_rows(table_of(Person), [{"phone": "13800000000"}])

@@ -31,28 +31,23 @@ from kangdang.access.crypto import cipher_for
 from kangdang.core.clock import today_local
 from kangdang.core.errors import Conflict, FieldError, InvalidInput
 from kangdang.db.bulk import insert_rows
+from kangdang.db.copy_text import copy_blocks
 from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
 from kangdang.demo.forms import _Resident
 from kangdang.demo.programmes import village_doctors
 from kangdang.demo.synthetic import defects
 from kangdang.demo.synthetic.population import SynthPerson, people
-from kangdang.demo.synthetic.rows import Job, ResidentRows, resident_rows
-from kangdang.programmes.models import CareTask, Episode
+from kangdang.demo.synthetic.rows import TABLES, Job, ResidentRows, resident_rows
 from kangdang.records.catalogue import catalogue
-from kangdang.records.models import ServiceRecord
 from kangdang.regions.codes import Level
 from kangdang.regions.models import Region
 from kangdang.residents.bulk import import_residents
 from kangdang.residents.bulk_write import chunked
 from kangdang.residents.duplicates import detect_duplicates
-from kangdang.residents.models import HealthRecord, Person, ResidentChange
+from kangdang.residents.models import HealthRecord, Person
 
 BATCH = 20_000  # residents per import batch
 MAX_RESIDENTS = 2_000_000
-FORM_TABLE: Table = ServiceRecord.__table__  # type: ignore[assignment]
-EPISODE_TABLE: Table = Episode.__table__  # type: ignore[assignment]
-TASK_TABLE: Table = CareTask.__table__  # type: ignore[assignment]
-CHANGE_TABLE: Table = ResidentChange.__table__  # type: ignore[assignment]
 RECORD_TABLE: Table = HealthRecord.__table__  # type: ignore[assignment]
 PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
 
@@ -204,6 +199,7 @@ class _Writer:
         self.cipher = cipher_for(session)
         self.actor = system_actor()
         self.analysed_at = 0  # residents when the tables were last analysed
+        self.encode = session.get_bind().dialect.name == "postgresql"  # rows come back as COPY blocks
 
     def start(self, number: int, batch: list[SynthPerson], summary: GeneratedCounty) -> _Started:
         rows = [replace(p.row, row=index + 2) for index, p in enumerate(batch)]
@@ -225,20 +221,19 @@ class _Writer:
                 sex = "2" if resident.sex == "1" else "1"
                 wrong_sex.append({"pid": resident.person_id, "sex": sex})
             seed, login = self.seed, self.actor.login
-            jobs.append(Job(resident, sex, doctor_id, person.conditions, seed, person.id_number, self.today, login))
+            jobs.append(
+                Job(resident, sex, doctor_id, person.conditions, seed, person.id_number, self.today, login, self.encode)
+            )
         made = self.pool.map_async(resident_rows, jobs, chunksize=200) if self.pool else list(map(resident_rows, jobs))
         return _Started(number, made, wrong_sex)
 
     def finish(self, started: _Started, summary: GeneratedCounty) -> None:
         made: list[ResidentRows] = started.rows if isinstance(started.rows, list) else started.rows.get()
-        forms = [form for rows in made for form in rows.forms]
-        defects.spoil(random.Random(f"{self.seed}:defects:{started.number}"), forms)
-        episodes = [episode for rows in made for episode in rows.episodes]
-        self._insert(FORM_TABLE, forms)
-        self._insert(EPISODE_TABLE, episodes)
-        self._insert(CHANGE_TABLE, [change for rows in made for change in rows.changes])
-        tasks = [task for rows in made for task in rows.tasks]
-        self._insert(TASK_TABLE, tasks)
+        for index, table in enumerate(TABLES):
+            if self.encode:
+                copy_blocks(self.session, table, [rows.blocks[index] for rows in made])
+            else:
+                insert_rows(self.session, table, [row for rows in made for row in rows.by_table()[index]])
         filings = [{"rid": rows.record_id, "day": rows.filing_complete_on} for rows in made if rows.filing_complete_on]
         connection = self.session.connection()
         if filings:
@@ -253,9 +248,9 @@ class _Writer:
                 update(PERSON_TABLE).where(PERSON_TABLE.c.id == bindparam("pid")).values(sex=bindparam("sex")),
                 started.wrong_sex,
             )
-        summary.forms += len(forms)
-        summary.episodes += len(episodes)
-        summary.tasks += len(tasks)
+        summary.forms += sum(rows.counts[0] for rows in made)
+        summary.episodes += sum(rows.counts[1] for rows in made)
+        summary.tasks += sum(rows.counts[2] for rows in made)
 
     def _keep_statistics(self, residents: int) -> None:
         """PostgreSQL plans the next batch's lookups by the tables' statistics, which a transaction that has
@@ -291,9 +286,6 @@ class _Writer:
                     doctor_id,
                 )
         return found
-
-    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        insert_rows(self.session, table, rows)
 
 
 __all__ = ["GeneratedCounty", "generate_county"]

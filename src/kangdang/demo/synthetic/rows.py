@@ -2,26 +2,37 @@
 processes make them): the history's forms, the programme episodes (管理周期) with their enrolment in the residents'
 history, and each episode's care tasks (随访任务) planned exactly as ``programmes.sync`` plans them — the same
 facts, the same schedule, the same task rows, the closings the forms bring — so a later re-plan changes nothing
-(``tests/demo/test_synthetic_county.py``).
+(``tests/demo/test_synthetic_county.py``) — and the flaws of ``defects.spoil`` in its forms. For PostgreSQL the
+rows come back as COPY blocks (``db.copy_text``), so that the writing process only streams them.
 """
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Table
+
 from kangdang.core.clock import utcnow
 from kangdang.core.ids import new_id
+from kangdang.db.bulk import table_of
+from kangdang.db.copy_text import CopyBlock, encode_rows
 from kangdang.demo.forms import _Resident
+from kangdang.demo.synthetic import defects
 from kangdang.demo.synthetic.history import Episode, history
 from kangdang.demo.synthetic.population import Conditions
 from kangdang.programmes.codes import ALL_PROGRAMME_FORMS
 from kangdang.programmes.enrolment import check_details
+from kangdang.programmes.models import CareTask
+from kangdang.programmes.models import Episode as EpisodeModel
 from kangdang.programmes.schedule import EpisodeFacts, FormFact, plan
 from kangdang.programmes.sync import TaskOwner, close_changes, closed_columns, closes_by, diff_tasks
+from kangdang.records.models import ServiceRecord
 from kangdang.residents.history import json_safe
+from kangdang.residents.models import ResidentChange
 
 Row = dict[str, Any]
 
@@ -39,6 +50,12 @@ class Job:
     id_number: str
     today: date
     login: str
+    encode: bool  # hand the rows back as COPY blocks (PostgreSQL), not as rows
+
+
+TABLES: tuple[Table, ...] = tuple(
+    table_of(model) for model in (ServiceRecord, EpisodeModel, ResidentChange, CareTask)
+)  # in the order they are written
 
 
 @dataclass
@@ -49,6 +66,11 @@ class ResidentRows:
     changes: list[Row] = field(default_factory=list)  # 居民档案变更记录: enrolments and closings
     tasks: list[Row] = field(default_factory=list)
     filing_complete_on: date | None = None
+    blocks: list[CopyBlock] = field(default_factory=list)  # the rows above, encoded (then the lists are empty)
+    counts: tuple[int, int, int] = (0, 0, 0)  # forms, episodes, tasks
+
+    def by_table(self) -> list[list[Row]]:
+        return [self.forms, self.episodes, self.changes, self.tasks]
 
 
 def resident_rows(job: Job) -> ResidentRows:
@@ -86,6 +108,11 @@ def resident_rows(job: Job) -> ResidentRows:
             assert result.closing is not None
             row.update(closed_columns(result.closing, job.login))
             rows.changes.append(_change(row, "programme.close", close_changes(result.closing)))
+    defects.spoil(random.Random(f"{job.seed}:{job.id_number}:defects"), rows.forms)
+    rows.counts = (len(rows.forms), len(rows.episodes), len(rows.tasks))
+    if job.encode:
+        rows.blocks = [encode_rows(table, found) for table, found in zip(TABLES, rows.by_table(), strict=True)]
+        rows.forms, rows.episodes, rows.changes, rows.tasks = [], [], [], []
     return rows
 
 

@@ -1,0 +1,101 @@
+"""Rows encoded in PostgreSQL's ``COPY … FROM STDIN`` text format where they are made — in a worker process,
+with no connection — so that the process holding the transaction only streams bytes (``copy_blocks``).
+
+Used by the synthetic county, whose rows are made in worker processes: shipping the rows themselves back
+(UUIDs, dates, nested answers) and formatting them in the writing process cost as much as making them. The
+encoding is PostgreSQL's documented text format: ``\\N`` for NULL, tab-separated columns, backslash escapes;
+values as an INSERT would bind them — UUIDs and dates as text, datetimes (which must be aware) in UTC, JSON
+columns serialised. Columns of other custom types (encrypted text) are refused rather than written raw.
+``tests/db/test_bulk.py`` checks that the rows read back as ``insert_rows`` stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Table
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
+
+from kangdang.db.types import UTCDateTime
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass(frozen=True)
+class CopyBlock:
+    """Rows of one table in COPY text format: the columns, the encoded lines, how many rows."""
+
+    table: str
+    columns: tuple[str, ...]
+    data: bytes
+    count: int
+
+
+def encode_rows(table: Table, rows: Sequence[dict[str, Any]]) -> CopyBlock:
+    """The rows (dicts with the same keys; no Python-side defaults are filled in) as one COPY block."""
+    if not rows:
+        return CopyBlock(table.name, (), b"", 0)
+    columns = tuple(rows[0])
+    encoders = [_encoder(table, name) for name in columns]
+    lines = [
+        "\t".join(
+            "\\N" if (value := row[name]) is None else encode(value)
+            for name, encode in zip(columns, encoders, strict=True)
+        )
+        for row in rows
+    ]
+    return CopyBlock(table.name, columns, ("\n".join(lines) + "\n").encode(), len(rows))
+
+
+def copy_blocks(session: Session, table: Table, blocks: Sequence[CopyBlock]) -> int:
+    """Stream the blocks (all of ``table``, with the same columns) into it in one COPY; returns the rows."""
+    filled = [block for block in blocks if block.count]
+    if not filled:
+        return 0
+    columns = filled[0].columns
+    if any(block.table != table.name or block.columns != columns for block in filled):
+        raise ValueError(f"blocks of another table or other columns than {table.name}{columns}")
+    connection = session.connection()
+    preparer = connection.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(name) for name in columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+        for block in filled:
+            copy.write(block.data)
+    return sum(block.count for block in filled)
+
+
+def _encoder(table: Table, name: str) -> Callable[[Any], str]:
+    kind = table.c[name].type
+    if isinstance(kind, JSON):
+        return lambda value: json.dumps(value).translate(_ESCAPES)
+    if isinstance(kind, UTCDateTime):
+        return _datetime
+    if isinstance(kind, TypeDecorator):
+        raise ValueError(f"{table.name}.{name}: {type(kind).__name__} has no COPY text encoding here")
+    return _plain
+
+
+def _datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column; use kangdang.core.clock.utcnow()")
+    return value.astimezone(UTC).isoformat()
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | float | uuid.UUID | date):  # a datetime is a date too: isoformat keeps its zone
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    raise ValueError(f"no COPY text encoding for {type(value).__name__}")
