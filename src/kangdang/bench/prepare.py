@@ -65,7 +65,9 @@ def generator_available() -> bool:
 
 def data_command(step: str, *, residents: int, seed: int) -> list[str]:
     if step == "generate":
-        return ["demo", "generate", "--residents", str(residents), "--seed", str(seed)]
+        # with the figures computed, as a county in use has them: else the server's refresher recomputes the
+        # whole county (every village is marked) while the operations are being timed
+        return ["demo", "generate", "--residents", str(residents), "--seed", str(seed), "--recompute"]
     return ["demo", "load"]
 
 

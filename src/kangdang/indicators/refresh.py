@@ -136,7 +136,15 @@ def refresh_villages(session: Session, villages: Iterable[str], *, today: date) 
     codes = {c for c in villages if c}
     if not codes:
         return 0
-    institutions = recompute_villages(session, codes, today=today)
+    institutions: set[uuid.UUID] = set()
+    by_county: dict[str, list[str]] = {}
+    for code in sorted(codes):
+        by_county.setdefault(code[:6], []).append(code)
+    for county, chosen in by_county.items():
+        # batches of about BATCH_RECORDS records: memory stays bounded when a whole county is marked (after a
+        # bulk import or a generated county, 500,000 residents' bundles at once took 4 GB)
+        for batch in village_batches(session, county, chosen):
+            institutions |= recompute_villages(session, batch, today=today)
     written = refresh_values(session, villages=codes, institutions=institutions)
     session.flush()
     return written
