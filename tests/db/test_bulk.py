@@ -24,20 +24,25 @@ def _stored(db: Session, ids: list[object]) -> list[tuple[object, ...]]:
     ]
 
 
+def _change(at: datetime, entity_id: str, changes: dict[str, object]) -> dict[str, object]:
+    """A history row of a person (all columns given)."""
+    return {
+        "id": new_id(),
+        "at": at,
+        "person_id": None,
+        "household_id": None,
+        "entity": "person",
+        "entity_id": entity_id,
+        "action": "person.update",
+        "login": "yisheng",
+        "changes": changes,
+    }
+
+
 def test_bulk_rows_read_back_as_orm_rows(db: Session) -> None:
     at = datetime(2026, 3, 1, 2, 30, 15, 123456, tzinfo=UTC)
     rows = [
-        {
-            "id": new_id(),
-            "at": at,
-            "person_id": None,
-            "household_id": None,
-            "entity": "person",
-            "entity_id": f"e{index:04d}",
-            "action": "person.update",
-            "login": "yisheng",
-            "changes": {"name": ["张三", "张叁"], "n": index, "nested": {"ok": True, "list": [1, None]}},
-        }
+        _change(at, f"e{index:04d}", {"name": ["张三", "张叁"], "n": index, "nested": {"ok": True, "list": [1, None]}})
         for index in range(2500)  # more than one statement's worth
     ]
     assert insert_rows(db, table_of(ResidentChange), rows) == 2500
@@ -70,17 +75,7 @@ def test_copy_blocks_made_without_a_connection_read_back_as_bulk_rows(db: Sessio
     at = datetime(2026, 3, 1, 10, 30, 15, 5, tzinfo=timezone(timedelta(hours=8)))
     awkward = "tab\there, new\nline, back\\slash, \\N, 引号\"'"
     rows = [
-        {
-            "id": new_id(),
-            "at": at,
-            "person_id": None,
-            "household_id": None,
-            "entity": "person",
-            "entity_id": f"{index}{awkward}",
-            "action": "person.update",
-            "login": "yisheng",
-            "changes": {"name": ["张三", awkward], "n": index, "none": None, "list": [1.5, True]},
-        }
+        _change(at, f"{index}{awkward}", {"name": ["张三", awkward], "n": index, "none": None, "list": [1.5, True]})
         for index in range(3)
     ]
     halves = [encode_rows(table_of(ResidentChange), rows[:2]), encode_rows(table_of(ResidentChange), rows[2:])]
