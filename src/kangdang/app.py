@@ -17,6 +17,7 @@ from kangdang.core.ratelimit import SlidingWindowLimiter
 from kangdang.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+BUSY_RETRY_SECONDS = 2  # Retry-After on a 503 when the database was too busy to give a request its turn
 
 
 def create_app(settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
@@ -147,7 +148,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     from starlette.responses import Response
 
     from kangdang.api.errors import api_error_response
-    from kangdang.core.errors import DomainError, InvalidInput
+    from kangdang.core.errors import Busy, DomainError, InvalidInput
+    from kangdang.db.engine import is_busy
     from kangdang.web.deps import CsrfFailed, LoginRequired
     from kangdang.web.errors import web_error_response
 
@@ -155,9 +157,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, DataError):
             # The database refused a value (a NUL character, a number out of range): bad input, not a bug.
             exc = InvalidInput("输入含有无法保存的字符，或数值超出范围")
-        if request.url.path.startswith("/api/"):
-            return api_error_response(request, exc)
-        return web_error_response(request, exc)
+        elif is_busy(exc):
+            exc = Busy()  # waited too long for a lock: nothing was saved, the same request can be sent again
+        response: Response = (
+            api_error_response(request, exc)
+            if request.url.path.startswith("/api/")
+            else web_error_response(request, exc)
+        )
+        if isinstance(exc, Busy):
+            response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
 
     kinds = (
         DomainError,

@@ -13,7 +13,7 @@ from kangdang.access.actor import Actor
 from kangdang.access.auth import resolve_session
 from kangdang.core.errors import NotAuthenticated
 from kangdang.core.pagination import MAX_PAGE_SIZE, PageRequest
-from kangdang.db.uow import transaction
+from kangdang.db.uow import READ_METHODS, transaction
 from kangdang.institutions.actors import load_actor
 
 bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
@@ -21,7 +21,7 @@ bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed when the route returns (before the response is sent)."""
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(request.app.state.session_factory, reads_first=request.method in READ_METHODS) as session:
         yield session
 
 

@@ -71,6 +71,14 @@ class AccountLocked(DomainError):
     default_message = "登录失败次数过多，账号已暂时锁定"
 
 
+class Busy(DomainError):
+    """The database could not give this request its turn in time (SQLite's one write lock, a deadlock)."""
+
+    status_code = 503
+    code = "busy"
+    default_message = "系统繁忙，请稍后重试"
+
+
 @dataclass
 class ErrorCollector:
     """Collects field errors while validating, then raises them all at once."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kangdang.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_FIRST = "kangdang_read_first"  # session.info and connection option: the transaction reads before it writes
+WRITING = "kangdang_writing"  # session.info: a read-first transaction has taken the write lock
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -24,10 +28,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    """Every transaction takes SQLite's one write lock when it starts (waiting up to the busy timeout): nearly
-    every request writes (at least its audit row), and a transaction that read first and then wanted to write
-    while another one wrote would fail at once with "database is locked" instead of waiting its turn."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """A transaction takes SQLite's one write lock when it starts (waiting up to the busy timeout), unless it was
+    opened to read first (``read_first``). SQLite refuses at once, without waiting, to turn a transaction that has
+    read into one that writes while another writer holds the lock, so a transaction that may write must either
+    hold the lock from the start or give up its snapshot before its first write (``_take_write_lock``)."""
+    connection.exec_driver_sql(
+        "BEGIN DEFERRED" if connection.get_execution_options().get(READ_FIRST) else "BEGIN IMMEDIATE"
+    )
 
 
 def build_engine(url: str, *, echo: bool = False) -> Engine:
@@ -53,7 +60,48 @@ def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> ses
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs)
     event.listen(factory, "before_commit", chain_pending)
     event.listen(factory, "after_rollback", forget_pending)
+    event.listen(factory, "before_flush", lambda session, *_: _take_write_lock(session))
+    event.listen(factory, "do_orm_execute", _before_orm_write)
+    event.listen(factory, "after_commit", _forget_read_first)
+    event.listen(factory, "after_rollback", _forget_read_first)
     return factory
+
+
+def read_first(session: Session) -> None:
+    """Open ``session``'s transaction to read first: a page or API read (GET), which writes at most its audit
+    rows and a session touch, near its end.
+
+    On SQLite the transaction begins DEFERRED, so such requests read side by side under WAL instead of queueing
+    behind one another and behind every save for the write lock. Just before its first write it gives up its
+    read snapshot and waits its turn for the write lock (``_take_write_lock``); what it writes (who read what)
+    does not depend on that snapshot. Requests that change data (POST) keep one snapshot and take the lock at
+    their start. On PostgreSQL nothing changes: rows lock as they are written.
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return  # PostgreSQL; or a session joined to a caller's connection (tests), whose transaction is not its own
+    session.info[READ_FIRST] = True
+    session.connection(execution_options={READ_FIRST: True})
+
+
+def _take_write_lock(session: Session) -> None:
+    if not session.info.get(READ_FIRST) or session.info.get(WRITING):
+        return
+    session.info[WRITING] = True
+    connection = session.connection()
+    connection.exec_driver_sql("COMMIT")  # only reads so far: nothing is lost, the snapshot is let go
+    connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the busy timeout, as every writer does
+
+
+def _before_orm_write(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _take_write_lock(state.session)
+
+
+def _forget_read_first(session: Session, *_args: Any) -> None:
+    """The session's next transaction, if any, is an ordinary one (the write lock from its start on SQLite)."""
+    session.info.pop(READ_FIRST, None)
+    session.info.pop(WRITING, None)
 
 
 def settings_of(session: Session) -> Settings:
@@ -61,3 +109,18 @@ def settings_of(session: Session) -> Settings:
     if settings is None:
         raise RuntimeError("session was not made by build_sessionmaker(); it carries no settings")
     return settings
+
+
+BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # PostgreSQL: serialization failure, deadlock, lock wait
+BUSY_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database gave up waiting for a lock (SQLite's busy timeout, a PostgreSQL deadlock): the request can
+    be tried again as it was, nothing of it was saved."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and str(orig).startswith(BUSY_SQLITE_MESSAGES)

@@ -85,10 +85,11 @@ class CareTask(IdMixin, TimestampMixin, Base):
     done_form_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service_record.id"))
 
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status_values"),
+        CheckConstraint("status IN ('open', 'done', 'expired', 'cancelled')", name="status_values"),
         CheckConstraint("urgency IN ('routine', 'recheck', 'referral', 'emergency')", name="urgency_values"),
         CheckConstraint("opens_on <= due_on", name="window_order"),
         Index("uq_care_task_episode_key", "episode_id", "key", unique=True),
         Index("ix_care_task_record_status_due", "record_id", "status", "due_on"),
         Index("ix_care_task_status_due", "status", "due_on"),
+        Index("ix_care_task_done_form", "done_form_id"),
     )

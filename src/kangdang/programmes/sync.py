@@ -68,9 +68,24 @@ def refresh_people(
 
 
 def refresh_all(session: Session, *, today: date | None = None) -> int:
-    """Every resident with an active episode (the daily run)."""
+    """Every resident with an active episode (the daily run): first the tasks whose window closed since the last
+    run are expired in one statement, then every plan is compared with its tasks."""
+    today = today or today_local()
+    expired = expire_lapsed(session, today)
     ids = session.scalars(select(Episode.person_id).where(Episode.status == "active").distinct())
-    return refresh_people(session, list(ids), today=today)
+    return expired + refresh_people(session, list(ids), today=today)
+
+
+def expire_lapsed(session: Session, today: date) -> int:
+    """Open tasks whose window closed by ``today`` without their visit become "expired" (what re-planning would
+    make of them, in one indexed statement). Until this runs, worklists leave them out by their dates."""
+    result = session.execute(
+        update(CareTask)
+        .where(CareTask.status == "open", CareTask.expires_on <= today)
+        .values(status="expired", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def episode_facts(episode: Episode, person: Person, others: Iterable[str], today: date | None = None) -> EpisodeFacts:
@@ -130,7 +145,7 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
         result = plan(episode_facts(episode, person, active[episode.person_id], today), forms[episode.person_id])
         closing = closes_by(result, today)
         owner = TaskOwner(episode.id, episode.person_id, episode.record_id, episode.programme)
-        diff_tasks(owner, result, existing[episode.id], inserts, updates, cancel_open=closing)
+        diff_tasks(owner, result, existing[episode.id], inserts, updates, today=today, cancel_open=closing)
         if closing:
             _close(session, actor, episode, result)
         episode.refreshed_at = utcnow()
@@ -146,7 +161,7 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
     return len(inserts) + len(updates)
 
 
-def _values(task: PlannedTask) -> dict[str, Any]:
+def _values(task: PlannedTask, today: date) -> dict[str, Any]:
     return {
         "title": task.title,
         "form_code": task.form_code,
@@ -156,7 +171,7 @@ def _values(task: PlannedTask) -> dict[str, Any]:
         "expires_on": task.expires_on,
         "urgency": task.urgency,
         "note": task.note,
-        "status": task.status,
+        "status": task.status_on(today),
         "done_on": task.done_on,
         "done_form_id": task.done_form_id,
     }
@@ -174,15 +189,16 @@ def diff_tasks(
     inserts: list[dict[str, Any]],
     updates: list[dict[str, Any]],
     *,
+    today: date,
     cancel_open: bool,
 ) -> None:
-    """Rows to insert and to update so that the stored tasks equal the plan (open ones cancelled on close); with
-    no ``existing`` tasks (a new episode), inserts only."""
+    """Rows to insert and to update so that the stored tasks equal the plan as of ``today`` (open ones cancelled
+    on close, lapsed ones expired); with no ``existing`` tasks (a new episode), inserts only."""
     now = utcnow()
     planned_keys = set()
     for task in result.tasks:
         planned_keys.add(task.key)
-        values = _values(task)
+        values = _values(task, today)
         if cancel_open and values["status"] == "open":
             values["status"] = "cancelled"
         row = existing.get(task.key)

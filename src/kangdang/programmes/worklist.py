@@ -143,7 +143,6 @@ def worklist(
     filters = filters or WorkFilter()
     page = page or PageRequest()
     where = open_task_clauses(actor, today, filters)
-    order = case((CareTask.due_on < today, 0), else_=1)
     stmt = (
         select(
             CareTask,
@@ -152,17 +151,16 @@ def worklist(
             Person.birth_date,
             HealthRecord.short_number,
             HealthRecord.village_code,
-            Region.name,
             Episode.managing_doctor_id,
             Practitioner.name,
         )
         .join(Episode, Episode.id == CareTask.episode_id)
         .join(HealthRecord, HealthRecord.id == CareTask.record_id)
         .join(Person, Person.id == CareTask.person_id)
-        .join(Region, Region.code == HealthRecord.village_code)
         .outerjoin(Practitioner, Practitioner.id == Episode.managing_doctor_id)
         .where(*where)
-        .order_by(order, CareTask.due_on, CareTask.opens_on, Person.name, CareTask.id)
+        # overdue first (longest overdue first), then by last day: due-date order is both, and the index's order
+        .order_by(CareTask.due_on, CareTask.opens_on, Person.name, CareTask.id)
     )
     total = (
         session.scalar(
@@ -175,9 +173,9 @@ def worklist(
         or 0
     )
     items = []
-    for task, name, sex, born, short, village, village_name, doctor_id, doctor_name in session.execute(
-        stmt.offset(page.offset).limit(page.size)
-    ):
+    rows = session.execute(stmt.offset(page.offset).limit(page.size)).all()
+    village_names = _village_names(session, {row.village_code for row in rows})  # the page's only, after the limit
+    for task, name, sex, born, short, village, doctor_id, doctor_name in rows:
         state = task_state(task.opens_on, task.due_on, task.expires_on, today)
         items.append(
             WorkItem(
@@ -190,7 +188,7 @@ def worklist(
                 birth_date=born,
                 short_number=short,
                 village_code=village,
-                village_name=village_name,
+                village_name=village_names.get(village, village),
                 programme=task.programme,
                 title=task.title,
                 note=task.note,
@@ -216,6 +214,12 @@ def worklist(
             details={"filters": filter_details(filters), "page": page.page, "total": total, "on": today.isoformat()},
         )
     return Page(items, total, page.page, page.size)
+
+
+def _village_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
 def filter_details(filters: WorkFilter) -> dict[str, str]:
@@ -265,9 +269,7 @@ def worklist_summary(
     grouped: dict[tuple[str, uuid.UUID | None], dict[str, int]] = defaultdict(dict)
     for village, doctor, name, number in session.execute(stmt):
         grouped[(village, doctor)][name] = number
-    villages = dict(
-        session.execute(select(Region.code, Region.name).where(Region.code.in_({v for v, _ in grouped}))).all()
-    )
+    villages = _village_names(session, {v for v, _ in grouped})
     doctors = dict(
         session.execute(
             select(Practitioner.id, Practitioner.name).where(Practitioner.id.in_({d for _, d in grouped if d}))

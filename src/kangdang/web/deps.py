@@ -18,7 +18,7 @@ from kangdang.access.actor import Actor
 from kangdang.access.auth import resolve_session
 from kangdang.access.crypto import mask_phone
 from kangdang.core.clock import to_local, today_local
-from kangdang.db.uow import transaction
+from kangdang.db.uow import READ_METHODS, transaction
 from kangdang.institutions.actors import load_actor
 from kangdang.web import labels
 from kangdang.web.nav import navigation
@@ -45,7 +45,7 @@ class CsrfFailed(Exception):
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed when the route returns (before the response is sent)."""
-    with transaction(request.app.state.session_factory) as session:
+    with transaction(request.app.state.session_factory, reads_first=request.method in READ_METHODS) as session:
         yield session
 
 

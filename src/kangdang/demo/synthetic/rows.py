@@ -101,7 +101,7 @@ def resident_rows(job: Job) -> ResidentRows:
         result = plan(facts, signed)
         closing = closes_by(result, today)
         owner = TaskOwner(row["id"], resident.person_id, resident.record_id, row["programme"])
-        diff_tasks(owner, result, {}, rows.tasks, [], cancel_open=closing)
+        diff_tasks(owner, result, {}, rows.tasks, [], today=today, cancel_open=closing)
         rows.episodes.append(row)
         rows.changes.append(_change(row, "programme.enrol", _enrolment(row)))
         if closing:

@@ -66,6 +66,13 @@ class PlannedTask:
     def status(self) -> str:
         return "done" if self.done_form_id is not None else "open"
 
+    def status_on(self, today: date) -> str:
+        """As stored on ``today``: a task whose window closed without its visit is "expired" (已过期, a missed
+        visit), so that the open ones — what a worklist reads — are only those that can still be done."""
+        if self.status == "open" and self.expires_on is not None and self.expires_on <= today:
+            return "expired"
+        return self.status
+
 
 @dataclass(frozen=True)
 class Closing:
