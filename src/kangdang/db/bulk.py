@@ -3,7 +3,8 @@ the driver's ``executemany`` of one prepared INSERT on SQLite. Both run in the s
 
 Rows are dicts with the same keys (column names). Columns left out get their Python-side default, as an ORM
 or Core insert would give them; values pass through the column types (UTC datetimes, encrypted text, JSON)
-exactly as in an INSERT. No ORM events fire: callers that rely on them (the indicator marks) mark themselves.
+exactly as in an INSERT. No ORM events fire; what must follow every insert into a table, however made, registers
+with ``after_bulk_insert`` (the indicators mark the villages of new health records).
 """
 
 from __future__ import annotations
@@ -16,6 +17,19 @@ from sqlalchemy.orm import Session
 
 CHUNK = 2000  # rows per INSERT statement where there is no COPY
 
+BulkHook = Callable[[Session, Sequence[dict[str, Any]]], None]
+_HOOKS: dict[str, list[BulkHook]] = {}
+
+
+def after_bulk_insert(table_name: str) -> Callable[[BulkHook], BulkHook]:
+    """Register ``hook(session, rows)`` to run, in the same transaction, after ``insert_rows`` filled the table."""
+
+    def register(hook: BulkHook) -> BulkHook:
+        _HOOKS.setdefault(table_name, []).append(hook)
+        return hook
+
+    return register
+
 
 def table_of(model: type[Any]) -> Table:
     """The table of a mapped class."""
@@ -24,9 +38,16 @@ def table_of(model: type[Any]) -> Table:
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows`` into ``table``; returns how many."""
+    """Insert ``rows`` into ``table`` (then run its ``after_bulk_insert`` hooks); returns how many."""
     if not rows:
         return 0
+    count = _insert(session, table, rows)
+    for hook in _HOOKS.get(table.name, ()):
+        hook(session, rows)
+    return count
+
+
+def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name not in ("postgresql", "sqlite"):

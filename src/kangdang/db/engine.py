@@ -46,7 +46,12 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # JIT off: PostgreSQL compiles any statement its planner costs high — a township's worklist count, a search
+    # over a county — spending 100+ ms of compiling on a query that runs in less; an interactive system's queries
+    # are short, and the indicators count in Python
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"options": "-c jit=off"}
+    )
 
 
 def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> sessionmaker[Session]:

@@ -8,11 +8,13 @@ the record concerned (and, for a record that moved, the village it left); a bulk
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from kangdang.db.bulk import after_bulk_insert
 from kangdang.indicators.models import IndicatorDirty
 from kangdang.programmes.models import Episode
 from kangdang.records.models import ServiceRecord
@@ -53,6 +55,11 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
             persons.add(obj.person_id if isinstance(obj, Episode) else obj.id)
     if villages or records or persons:
         _mark(session, villages | _villages_of(session, records=records, persons=persons))
+
+
+@after_bulk_insert(HealthRecord.__tablename__)
+def _records_inserted(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    _mark(session, {row["village_code"] for row in rows if row.get("village_code")})
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
@@ -124,10 +124,13 @@ def write_plan(
         if progress:
             progress("写入", done, len(new))
     insert_rows(session, table_of(PersonSearchKey), keys)
-    # records through the ORM: its insert event marks their villages for the indicator refresh
-    for chunk in chunked(records, CHUNK):
-        session.execute(insert(HealthRecord).execution_options(render_nulls=True), chunk)
-    for model, values_list in ((Household, households), (HouseholdMember, members), (ResidentChange, changes)):
+    # (the indicators mark the records' villages for their refresh: an ``after_bulk_insert`` hook)
+    for model, values_list in (
+        (HealthRecord, records),
+        (Household, households),
+        (HouseholdMember, members),
+        (ResidentChange, changes),
+    ):
         insert_rows(session, table_of(model), values_list)
 
 
