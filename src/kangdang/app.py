@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kangdang import __version__
 from kangdang.core.ratelimit import SlidingWindowLimiter
+from kangdang.institutions.actor_cache import ActorCache
 from kangdang.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.login_limiter = SlidingWindowLimiter(settings.login_attempts_per_minute, 60.0)
+    app.state.actors = ActorCache()  # each user's roles and scope, kept briefly between requests
     _install_security_headers(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_api_router(), prefix="/api/v1")

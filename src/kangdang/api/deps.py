@@ -14,7 +14,6 @@ from kangdang.access.auth import resolve_session
 from kangdang.core.errors import NotAuthenticated
 from kangdang.core.pagination import MAX_PAGE_SIZE, PageRequest
 from kangdang.db.uow import READ_METHODS, transaction
-from kangdang.institutions.actors import load_actor
 
 bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
 
@@ -41,7 +40,7 @@ def current_actor(
     if found is None:
         raise NotAuthenticated("访问令牌无效或已过期")
     user, token = found
-    return load_actor(session, user, session_id=token.id, client_ip=client_ip(request))
+    return request.app.state.actors.actor(session, user, session_id=token.id, client_ip=client_ip(request))
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -73,7 +73,9 @@ class TaskOut(BaseModel):
     urgency: str
     urgency_label: str
     note: str | None
-    status: str = Field(description="open | done (cancelled tasks are not listed)")
+    status: str = Field(
+        description="open | done | expired (its window closed without the visit); cancelled tasks are not listed"
+    )
     state: str = Field(description="overdue | due | upcoming | later | expired for an open task; else done")
     state_label: str
     done_on: date | None

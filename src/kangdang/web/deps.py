@@ -19,7 +19,6 @@ from kangdang.access.auth import resolve_session
 from kangdang.access.crypto import mask_phone
 from kangdang.core.clock import to_local, today_local
 from kangdang.db.uow import READ_METHODS, transaction
-from kangdang.institutions.actors import load_actor
 from kangdang.web import labels
 from kangdang.web.nav import navigation
 
@@ -62,7 +61,9 @@ def optional_actor(request: Request, session: DbSession) -> Actor | None:
     if found is None:
         return None
     user, user_session = found
-    actor = load_actor(session, user, session_id=user_session.id, client_ip=client_ip(request))
+    actor: Actor = request.app.state.actors.actor(
+        session, user, session_id=user_session.id, client_ip=client_ip(request)
+    )
     request.state.actor = actor
     request.state.csrf_token = user_session.csrf_token
     return actor
