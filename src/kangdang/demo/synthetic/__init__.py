@@ -31,7 +31,6 @@ from kangdang.access.crypto import cipher_for
 from kangdang.core.clock import today_local
 from kangdang.core.errors import Conflict, FieldError, InvalidInput
 from kangdang.db.bulk import insert_rows
-from kangdang.db.bulk_load import loading
 from kangdang.db.copy_text import copy_blocks
 from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
 from kangdang.demo.forms import _Resident
@@ -89,7 +88,7 @@ def generate_county(
         )
     ]
     duplicates = residents // 251  # one person in about 250 is filed twice
-    with _history_pool(residents) as pool, loading(session, LOADED_TABLES):
+    with _history_pool(residents) as pool:
         writer = _Writer(session, seed, today, village_doctors(session), pool)
         waiting: _Started | None = None
         for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
@@ -125,8 +124,6 @@ def generate_county(
     return summary
 
 
-# the tables of millions of rows, filled without their foreign keys and secondary indexes (made again at the end)
-LOADED_TABLES = ("service_record", "care_task", "resident_change")
 PARALLEL_FROM = 20_000  # residents from which their rows are made by worker processes
 
 
