@@ -41,6 +41,7 @@ class _Resident:
     filed_on: date
     institution_id: uuid.UUID
     doctor: str
+    village_code: str
 
 
 def load_demo_forms(session: Session) -> int:
@@ -50,8 +51,8 @@ def load_demo_forms(session: Session) -> int:
     rng = random.Random(2017)
     today = today_local()
     residents = [
-        _Resident(rid, pid, birth, sex, filed_on, inst, doctor or "演示医生")
-        for rid, pid, birth, sex, filed_on, inst, doctor in session.execute(
+        _Resident(rid, pid, birth, sex, filed_on, inst, doctor or "演示医生", village)
+        for rid, pid, birth, sex, filed_on, inst, doctor, village in session.execute(
             select(
                 HealthRecord.id,
                 Person.id,
@@ -60,6 +61,7 @@ def load_demo_forms(session: Session) -> int:
                 HealthRecord.filed_on,
                 HealthRecord.managing_institution_id,
                 Practitioner.name,
+                HealthRecord.village_code,
             )
             .join(Person, Person.id == HealthRecord.person_id)
             .outerjoin(Practitioner, Practitioner.id == HealthRecord.responsible_doctor_id)

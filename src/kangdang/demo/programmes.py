@@ -290,7 +290,8 @@ def _members(session: Session) -> list[_Member]:
     ):
         if doctor_id is None and village in doctors:
             doctor_id, doctor_name = doctors[village]
-        resident = _Resident(record_id, person_id, birth, sex, filed_on, institution, doctor_name or "演示医生")
+        doctor = doctor_name or "演示医生"
+        resident = _Resident(record_id, person_id, birth, sex, filed_on, institution, doctor, village)
         members.append(_Member(resident, village, doctor_id))
     return members
 

@@ -1,5 +1,6 @@
 """Episodes follow their resident: re-plan when a programme form is signed, amended or withdrawn; close the
-episodes of a closed record (死亡 → 死亡, 迁出 → 迁出 …); move them with a record that changes institution."""
+episodes of a closed record (死亡 → 死亡, 迁出 → 迁出 …); move them, and their tasks' village and keeper, with a
+record that changes village or institution."""
 
 from __future__ import annotations
 
@@ -35,8 +36,23 @@ def follow_the_record(session: Session, actor: Actor, event: RecordEvent) -> Non
             .where(Episode.managing_institution_id == event.institution_id)
             .values(managing_institution_id=event.successor_id, updated_at=utcnow())
         )
+        session.execute(
+            update(CareTask)
+            .where(CareTask.managing_institution_id == event.institution_id)
+            .values(managing_institution_id=event.successor_id, updated_at=utcnow())
+        )
         return
     record = session.get_one(HealthRecord, event.record_id)
+    if event.kind == "moved":  # every task of the record, done ones too: they stay where the record is
+        session.execute(
+            update(CareTask)
+            .where(CareTask.record_id == record.id)
+            .values(
+                village_code=record.village_code,
+                managing_institution_id=record.managing_institution_id,
+                updated_at=utcnow(),
+            )
+        )
     episodes = list(session.scalars(select(Episode).where(Episode.record_id == record.id, Episode.status == "active")))
     for episode in episodes:
         if event.kind == "closed":

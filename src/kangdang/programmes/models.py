@@ -17,11 +17,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kangdang.db.base import Base, IdMixin, TimestampMixin
+from kangdang.db.types import bytewise_text
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 EPISODE_STATUSES = ("active", "closed")
-TASK_STATUSES = ("open", "done", "cancelled")
+TASK_STATUSES = ("open", "done", "expired", "cancelled")
 
 
 class Episode(IdMixin, TimestampMixin, Base):
@@ -70,6 +71,10 @@ class CareTask(IdMixin, TimestampMixin, Base):
     episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme_episode.id"))
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))
     record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("health_record.id"))
+    # the record's responsible village and keeper, copied when the task is planned and moved with the record
+    # (programmes.hooks), so that a worklist scopes and counts its open tasks from this table alone
+    village_code: Mapped[str] = mapped_column(bytewise_text(12))
+    managing_institution_id: Mapped[uuid.UUID]
     programme: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(40))  # unique within the episode, e.g. "antenatal:2", "followup:5"
     title: Mapped[str] = mapped_column(String(60))
@@ -92,4 +97,21 @@ class CareTask(IdMixin, TimestampMixin, Base):
         Index("ix_care_task_record_status_due", "record_id", "status", "due_on"),
         Index("ix_care_task_status_due", "status", "due_on"),
         Index("ix_care_task_done_form", "done_form_id"),
+        # open tasks only (a small part of the table): the worklist's scope, counts and tabs
+        Index(
+            "ix_care_task_open_village",
+            "village_code",
+            "programme",
+            "opens_on",
+            "due_on",
+            "expires_on",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_care_task_open_institution",
+            "managing_institution_id",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )

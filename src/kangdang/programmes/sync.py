@@ -26,7 +26,7 @@ from kangdang.programmes.schedule import EpisodeFacts, FormFact, Plan, plan
 from kangdang.programmes.schedule.types import Closing, PlannedTask
 from kangdang.records.models import ServiceRecord
 from kangdang.residents.history import record_change
-from kangdang.residents.models import Person
+from kangdang.residents.models import HealthRecord, Person
 
 CHUNK = 500
 TASK_TABLE: Table = CareTask.__table__  # type: ignore[assignment]
@@ -46,12 +46,14 @@ TASK_FIELDS = (
 
 
 class TaskOwner(NamedTuple):
-    """The episode a task row belongs to (the columns a task copies from it)."""
+    """The episode a task row belongs to (the columns a task copies from it and from its record)."""
 
     id: uuid.UUID
     person_id: uuid.UUID
     record_id: uuid.UUID
     programme: str
+    village_code: str  # the record's responsible village
+    managing_institution_id: uuid.UUID  # the record's keeper
 
 
 def refresh_people(
@@ -114,6 +116,14 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
     if not episodes:
         return 0
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({e.person_id for e in episodes})))}
+    records = {
+        row.id: row
+        for row in session.execute(
+            select(
+                HealthRecord.id, HealthRecord.village_code, HealthRecord.managing_institution_id, HealthRecord.status
+            ).where(HealthRecord.id.in_({e.record_id for e in episodes}))
+        )
+    }
     forms: dict[uuid.UUID, list[FormFact]] = defaultdict(list)
     rows = session.execute(
         select(
@@ -144,8 +154,18 @@ def _refresh_chunk(session: Session, ids: Sequence[uuid.UUID], today: date, acto
         person = persons[episode.person_id]
         result = plan(episode_facts(episode, person, active[episode.person_id], today), forms[episode.person_id])
         closing = closes_by(result, today)
-        owner = TaskOwner(episode.id, episode.person_id, episode.record_id, episode.programme)
-        diff_tasks(owner, result, existing[episode.id], inserts, updates, today=today, cancel_open=closing)
+        record = records[episode.record_id]
+        owner = TaskOwner(
+            episode.id,
+            episode.person_id,
+            episode.record_id,
+            episode.programme,
+            record.village_code,
+            record.managing_institution_id,
+        )
+        # a closed record has no open tasks, even while an episode on it is (wrongly) left active
+        cancel_open = closing or record.status != "active"
+        diff_tasks(owner, result, existing[episode.id], inserts, updates, today=today, cancel_open=cancel_open)
         if closing:
             _close(session, actor, episode, result)
         episode.refreshed_at = utcnow()
@@ -209,6 +229,8 @@ def diff_tasks(
                     "episode_id": episode.id,
                     "person_id": episode.person_id,
                     "record_id": episode.record_id,
+                    "village_code": episode.village_code,
+                    "managing_institution_id": episode.managing_institution_id,
                     "programme": episode.programme,
                     "key": task.key,
                     "created_at": now,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import Actor
@@ -27,7 +27,7 @@ from kangdang.institutions.models import Practitioner
 from kangdang.programmes.models import CareTask, Episode
 from kangdang.regions.models import Region
 from kangdang.residents.models import HealthRecord, Person
-from kangdang.residents.scope import visible_records
+from kangdang.residents.scope import visible_by
 
 WEEK_DAYS = 7
 HORIZON_DAYS = 30
@@ -104,23 +104,30 @@ def state_clauses(today: date) -> dict[str, ColumnElement[bool]]:
 
 
 def open_task_clauses(actor: Actor, today: date, filters: WorkFilter) -> list[ColumnElement[bool]]:
+    """The live tasks the actor may see, on ``care_task``'s own columns (a doctor filter also needs the episode:
+    see ``_tasks``). An open task always belongs to an active episode of an active record: closing either
+    cancels its open tasks, and re-planning never opens one on a closed record (programmes.sync, hooks)."""
     clauses: list[ColumnElement[bool]] = [
         CareTask.status == "open",
-        Episode.status == "active",
-        HealthRecord.status == "active",
         CareTask.opens_on <= today + timedelta(days=HORIZON_DAYS),
         or_(CareTask.expires_on.is_(None), CareTask.expires_on > today),
-        visible_records(actor),
+        visible_by(actor, CareTask.village_code, CareTask.managing_institution_id),
     ]
     if filters.programme:
         clauses.append(CareTask.programme == filters.programme)
     if filters.village_code:
-        clauses.append(HealthRecord.village_code.startswith(filters.village_code))
+        clauses.append(CareTask.village_code.startswith(filters.village_code))
     if filters.doctor_id:
         clauses.append(Episode.managing_doctor_id == filters.doctor_id)
     if filters.state in STATES:
         clauses.append(state_clauses(today)[filters.state])
     return clauses
+
+
+def _tasks(stmt: Select[Any], filters: WorkFilter) -> Select[Any]:
+    """``stmt`` over care_task, joined to the episode only when a doctor filter needs it."""
+    stmt = stmt.select_from(CareTask)
+    return stmt.join(Episode, Episode.id == CareTask.episode_id) if filters.doctor_id else stmt
 
 
 def _state_case(today: date) -> Any:
@@ -150,7 +157,7 @@ def worklist(
             Person.sex,
             Person.birth_date,
             HealthRecord.short_number,
-            HealthRecord.village_code,
+            CareTask.village_code,
             Episode.managing_doctor_id,
             Practitioner.name,
         )
@@ -162,16 +169,7 @@ def worklist(
         # overdue first (longest overdue first), then by last day: due-date order is both, and the index's order
         .order_by(CareTask.due_on, CareTask.opens_on, Person.name, CareTask.id)
     )
-    total = (
-        session.scalar(
-            select(func.count())
-            .select_from(CareTask)
-            .join(Episode, Episode.id == CareTask.episode_id)
-            .join(HealthRecord, HealthRecord.id == CareTask.record_id)
-            .where(*where)
-        )
-        or 0
-    )
+    total = session.scalar(_tasks(select(func.count()), filters).where(*where)) or 0
     items = []
     rows = session.execute(stmt.offset(page.offset).limit(page.size)).all()
     village_names = _village_names(session, {row.village_code for row in rows})  # the page's only, after the limit
@@ -239,11 +237,10 @@ def worklist_counts(
     actor.require(Action.WORKLIST_VIEW)
     today = today or today_local()
     state = _state_case(today)
+    filters = filters or WorkFilter()
     stmt = (
-        select(CareTask.programme, state, func.count())
-        .join(Episode, Episode.id == CareTask.episode_id)
-        .join(HealthRecord, HealthRecord.id == CareTask.record_id)
-        .where(*open_task_clauses(actor, today, filters or WorkFilter()))
+        _tasks(select(CareTask.programme, state, func.count()), filters)
+        .where(*open_task_clauses(actor, today, filters))
         .group_by(CareTask.programme, state)
     )
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -260,11 +257,10 @@ def worklist_summary(
     today = today or today_local()
     state = _state_case(today)
     stmt = (
-        select(HealthRecord.village_code, Episode.managing_doctor_id, state, func.count())
+        select(CareTask.village_code, Episode.managing_doctor_id, state, func.count())
         .join(Episode, Episode.id == CareTask.episode_id)
-        .join(HealthRecord, HealthRecord.id == CareTask.record_id)
         .where(*open_task_clauses(actor, today, filters or WorkFilter()))
-        .group_by(HealthRecord.village_code, Episode.managing_doctor_id, state)
+        .group_by(CareTask.village_code, Episode.managing_doctor_id, state)
     )
     grouped: dict[tuple[str, uuid.UUID | None], dict[str, int]] = defaultdict(dict)
     for village, doctor, name, number in session.execute(stmt):

@@ -13,6 +13,7 @@ from kangdang.access.roles import Action
 from kangdang.core.clock import today_local, utcnow
 from kangdang.core.errors import InvalidInput, NotFound
 from kangdang.institutions.actors import current
+from kangdang.residents.events import RecordEvent, publish
 from kangdang.residents.history import record_change
 from kangdang.residents.models import DuplicateCandidate, HealthRecord, Household, HouseholdMember, Person, PersonMerge
 from kangdang.residents.scope import get_visible_person
@@ -31,7 +32,8 @@ def merge_persons(
     """Move every record, household membership and family link of ``merged`` to ``survivor``.
 
     The merged person stays on file as a pointer (status 'merged'). When both have an open record, the
-    merged one's record is closed (reason 其他, 重复档案合并) and kept under the survivor as history.
+    merged one's record is closed (reason 其他, 重复档案合并) and kept under the survivor as history; its
+    programme episodes close with it (outcome 其他) and stay closed if the merge is undone.
     """
     actor.require(Action.DUPLICATE_MANAGE)
     if survivor_id == merged_id:
@@ -64,6 +66,8 @@ def merge_persons(
         record.person_id = survivor.id
         moved["records"].append(str(record.id))
         session.flush()
+    for closed in moved["closed_records"]:  # its programme episodes close as with any closure, tasks cancelled
+        publish(session, actor, RecordEvent("closed", record_id=uuid.UUID(closed)))
     survivor_has_home = session.scalar(
         select(HouseholdMember.id).where(
             HouseholdMember.person_id == survivor.id,

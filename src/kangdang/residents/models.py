@@ -25,16 +25,10 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from kangdang.core.clock import utcnow
 from kangdang.db.base import Base, IdMixin, TimestampMixin
-from kangdang.db.types import EncryptedText
+from kangdang.db.types import EncryptedText, bytewise_text
 from kangdang.residents.phones import phone_index
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def _c(length: int) -> String:
-    """Text compared bytewise on both databases (the "C" collation on PostgreSQL), so that prefix ranges
-    use the B-tree index: SQLite's default collation already compares bytes."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class Person(IdMixin, TimestampMixin, Base):
@@ -46,7 +40,7 @@ class Person(IdMixin, TimestampMixin, Base):
     document_index: Mapped[str | None] = mapped_column(String(64))  # HMAC blind index of the number
     document_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM
     document_masked: Mapped[str | None] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(_c(50), index=True)
+    name: Mapped[str] = mapped_column(bytewise_text(50), index=True)
     name_pinyin: Mapped[str] = mapped_column(String(200))
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[date]
@@ -79,7 +73,7 @@ class PersonSearchKey(Base):
 
     __tablename__ = "person_search_key"
 
-    key: Mapped[str] = mapped_column(_c(64), primary_key=True)
+    key: Mapped[str] = mapped_column(bytewise_text(64), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), primary_key=True, index=True)
 
 
@@ -89,11 +83,12 @@ class HealthRecord(IdMixin, TimestampMixin, Base):
     __tablename__ = "health_record"
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    record_number: Mapped[str] = mapped_column(_c(20), unique=True)
+    record_number: Mapped[str] = mapped_column(bytewise_text(20), unique=True)
     short_number: Mapped[str] = mapped_column(String(8), index=True)  # last 8 digits, as printed on forms
     numbering_unit: Mapped[str] = mapped_column(String(12))
     serial: Mapped[int]
-    village_code: Mapped[str] = mapped_column(_c(12), ForeignKey("region.code"))  # the village responsible now
+    # the village responsible now
+    village_code: Mapped[str] = mapped_column(bytewise_text(12), ForeignKey("region.code"))
     managing_institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institution.id"))
     filing_institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institution.id"))
     responsible_doctor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("practitioner.id"))

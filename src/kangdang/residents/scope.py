@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, String, cast, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from kangdang.access.actor import Actor
 from kangdang.core.clock import utcnow
@@ -25,15 +25,22 @@ NOT_FOUND = "未找到该居民档案，或不在您的管辖范围内"
 
 
 def visible_records(actor: Actor) -> ColumnElement[bool]:
+    return visible_by(actor, HealthRecord.village_code, HealthRecord.managing_institution_id)
+
+
+def visible_by(
+    actor: Actor, village_code: QueryableAttribute[str], institution_id: QueryableAttribute[uuid.UUID]
+) -> ColumnElement[bool]:
+    """The same rule on any table that carries a record's village and keeper (care tasks copy them)."""
     scope = actor.scope
     if scope.everything:
         return true()
-    clauses: list[ColumnElement[bool]] = [HealthRecord.village_code.startswith(p) for p in scope.region_prefixes]
+    clauses: list[ColumnElement[bool]] = [village_code.startswith(p) for p in scope.region_prefixes]
     if scope.village_codes:
-        clauses.append(HealthRecord.village_code.in_(scope.village_codes))
+        clauses.append(village_code.in_(scope.village_codes))
     own = {m.institution_id for m in actor.memberships}
     if own:
-        clauses.append(HealthRecord.managing_institution_id.in_(own))
+        clauses.append(institution_id.in_(own))
     return or_(*clauses) if clauses else false()
 
 

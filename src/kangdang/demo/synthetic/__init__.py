@@ -282,7 +282,7 @@ class _Writer:
             ):
                 doctor_id, doctor = self.doctors.get(village, (None, "公卫医生"))
                 found[index or ""] = (
-                    _Resident(record_id, person_id, birth, sex, filed_on, institution, doctor),
+                    _Resident(record_id, person_id, birth, sex, filed_on, institution, doctor, village),
                     doctor_id,
                 )
         return found

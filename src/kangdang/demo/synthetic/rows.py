@@ -100,7 +100,14 @@ def resident_rows(job: Job) -> ResidentRows:
         )
         result = plan(facts, signed)
         closing = closes_by(result, today)
-        owner = TaskOwner(row["id"], resident.person_id, resident.record_id, row["programme"])
+        owner = TaskOwner(
+            row["id"],
+            resident.person_id,
+            resident.record_id,
+            row["programme"],
+            resident.village_code,
+            resident.institution_id,
+        )
         diff_tasks(owner, result, {}, rows.tasks, [], today=today, cancel_open=closing)
         rows.episodes.append(row)
         rows.changes.append(_change(row, "programme.enrol", _enrolment(row)))
