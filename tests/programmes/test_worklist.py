@@ -8,14 +8,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kangdang.access.models import AuditEvent
 from kangdang.core.errors import PermissionDenied
 from kangdang.core.pagination import PageRequest
+from kangdang.programmes.models import CareTask
 from kangdang.programmes.service import enrol
 from kangdang.programmes.worklist import WorkFilter, task_state, worklist, worklist_counts, worklist_summary
 from kangdang.records.service import save_form
+from kangdang.residents.models import HealthRecord
 from tests.programmes.test_hypertension_episode import followup
 from tests.residents.factories import MOGANSHAN_VILLAGE, XINSHI_VILLAGE, file_resident
 
@@ -106,3 +108,33 @@ def test_task_states_by_hand() -> None:
     assert task_state(date(2027, 3, 4), date(2027, 3, 20), None, day) == "later"
     assert task_state(date(2026, 12, 1), date(2026, 12, 31), day, day) == "expired"
     assert task_state(date(2026, 12, 1), date(2026, 12, 31), day + timedelta(days=1), day) == "overdue"
+
+
+def test_a_resident_kept_outside_the_doctors_villages_is_listed_and_counted_once(
+    db: Any, actor_of: Any, patients: Any
+) -> None:
+    """The scope is the territory's villages OR the records one's institution keeps: totals and tabs count it as
+    two disjoint parts (each from its own index), which must add up to the list."""
+    cunyi = actor_of("cunyi")
+    office = cunyi.memberships[0].institution_id
+    kept_elsewhere = patients["other"]  # lives in 莫干山镇, now kept by cunyi's own office
+    db.execute(update(HealthRecord).where(HealthRecord.id == kept_elsewhere.id).values(managing_institution_id=office))
+    db.execute(update(CareTask).where(CareTask.record_id == kept_elsewhere.id).values(managing_institution_id=office))
+    assert "丙他村" in every_page(db, cunyi).values()
+    for actor in (cunyi, actor_of("yisheng"), actor_of("cunyi2")):
+        listed = every_page(db, actor)
+        total = worklist(db, actor, audit=False).total
+        assert total == len(listed)
+        counts = worklist_counts(db, actor)
+        assert sum(n for states in counts.values() for n in states.values()) == total
+
+
+def every_page(db: Any, actor: Any) -> dict[Any, str]:
+    """Task id → resident name, over every page of the actor's worklist."""
+    found: dict[Any, str] = {}
+    for number in range(1, 100):
+        page = worklist(db, actor, page=PageRequest(page=number, size=200), audit=False)
+        found.update((i.task_id, i.name) for i in page.items)
+        if number * 200 >= page.total:
+            return found
+    raise AssertionError("more than 99 pages")

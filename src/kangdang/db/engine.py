@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kangdang.db.sqlite_queue import QueuedConnection
 from kangdang.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -32,9 +33,24 @@ def _sqlite_begin(connection: Any) -> None:
     opened to read first (``read_first``). SQLite refuses at once, without waiting, to turn a transaction that has
     read into one that writes while another writer holds the lock, so a transaction that may write must either
     hold the lock from the start or give up its snapshot before its first write (``_take_write_lock``)."""
-    connection.exec_driver_sql(
-        "BEGIN DEFERRED" if connection.get_execution_options().get(READ_FIRST) else "BEGIN IMMEDIATE"
-    )
+    if connection.get_execution_options().get(READ_FIRST):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        _begin_immediate(connection)
+
+
+def _begin_immediate(connection: Any) -> None:
+    """BEGIN IMMEDIATE, after this process's earlier writers (``db.sqlite_queue``) when the connection queues."""
+    raw = connection.connection.dbapi_connection
+    queued = isinstance(raw, QueuedConnection)
+    if queued:
+        raw.wait_turn()
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if queued:
+            raw.give_up_turn()
+        raise
 
 
 def build_engine(url: str, *, echo: bool = False) -> Engine:
@@ -42,7 +58,7 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
         db_file = url.split("///", 1)[1] if "///" in url else ""
         if db_file and db_file != ":memory:":
             Path(db_file).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "factory": QueuedConnection})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -95,7 +111,7 @@ def _take_write_lock(session: Session) -> None:
     session.info[WRITING] = True
     connection = session.connection()
     connection.exec_driver_sql("COMMIT")  # only reads so far: nothing is lost, the snapshot is let go
-    connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the busy timeout, as every writer does
+    _begin_immediate(connection)  # waits its turn, up to the busy timeout, as every writer does
 
 
 def _before_orm_write(state: Any) -> None:

@@ -63,6 +63,9 @@ class Episode(IdMixin, TimestampMixin, Base):
     )
 
 
+OPEN_TASK_COUNTED = ("village_code", "opens_on", "expires_on", "due_on", "programme")
+
+
 class CareTask(IdMixin, TimestampMixin, Base):
     """A due window of an episode: what to do (a form), from when, by when, and until when it still counts."""
 
@@ -97,20 +100,18 @@ class CareTask(IdMixin, TimestampMixin, Base):
         Index("ix_care_task_record_status_due", "record_id", "status", "due_on"),
         Index("ix_care_task_status_due", "status", "due_on"),
         Index("ix_care_task_done_form", "done_form_id"),
-        # open tasks only (a small part of the table): the worklist's scope, counts and tabs
+        # open tasks only (a small part of the table), with every column a worklist count reads, so that each
+        # part of a scope (its villages; what its institutions keep elsewhere) is counted from its index alone
         Index(
             "ix_care_task_open_village",
-            "village_code",
-            "programme",
-            "opens_on",
-            "due_on",
-            "expires_on",
+            *OPEN_TASK_COUNTED,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
         Index(
             "ix_care_task_open_institution",
             "managing_institution_id",
+            *OPEN_TASK_COUNTED,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),

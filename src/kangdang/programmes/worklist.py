@@ -27,7 +27,7 @@ from kangdang.institutions.models import Practitioner
 from kangdang.programmes.models import CareTask, Episode
 from kangdang.regions.models import Region
 from kangdang.residents.models import HealthRecord, Person
-from kangdang.residents.scope import visible_by
+from kangdang.residents.scope import scope_parts, visible_by
 
 WEEK_DAYS = 7
 HORIZON_DAYS = 30
@@ -104,14 +104,19 @@ def state_clauses(today: date) -> dict[str, ColumnElement[bool]]:
 
 
 def open_task_clauses(actor: Actor, today: date, filters: WorkFilter) -> list[ColumnElement[bool]]:
-    """The live tasks the actor may see, on ``care_task``'s own columns (a doctor filter also needs the episode:
-    see ``_tasks``). An open task always belongs to an active episode of an active record: closing either
-    cancels its open tasks, and re-planning never opens one on a closed record (programmes.sync, hooks)."""
+    """The live tasks the actor may see (``live_task_clauses`` within the actor's scope)."""
+    return [*live_task_clauses(today, filters), _task_scope(actor)]
+
+
+def live_task_clauses(today: date, filters: WorkFilter) -> list[ColumnElement[bool]]:
+    """The live tasks matching ``filters``, in anyone's scope, on ``care_task``'s own columns (a doctor filter
+    also needs the episode: see ``_tasks``). An open task always belongs to an active episode of an active
+    record: closing either cancels its open tasks, and re-planning never opens one on a closed record
+    (programmes.sync, hooks)."""
     clauses: list[ColumnElement[bool]] = [
         CareTask.status == "open",
         CareTask.opens_on <= today + timedelta(days=HORIZON_DAYS),
         or_(CareTask.expires_on.is_(None), CareTask.expires_on > today),
-        visible_by(actor, CareTask.village_code, CareTask.managing_institution_id),
     ]
     if filters.programme:
         clauses.append(CareTask.programme == filters.programme)
@@ -122,6 +127,15 @@ def open_task_clauses(actor: Actor, today: date, filters: WorkFilter) -> list[Co
     if filters.state in STATES:
         clauses.append(state_clauses(today)[filters.state])
     return clauses
+
+
+def _task_scope(actor: Actor) -> ColumnElement[bool]:
+    return visible_by(actor, CareTask.village_code, CareTask.managing_institution_id)
+
+
+def _scope_parts(actor: Actor) -> list[ColumnElement[bool]]:
+    """The actor's scope as disjoint parts: counts add up part by part, each read from one index only."""
+    return scope_parts(actor, CareTask.village_code, CareTask.managing_institution_id)
 
 
 def _tasks(stmt: Select[Any], filters: WorkFilter) -> Select[Any]:
@@ -169,7 +183,9 @@ def worklist(
         # overdue first (longest overdue first), then by last day: due-date order is both, and the index's order
         .order_by(CareTask.due_on, CareTask.opens_on, Person.name, CareTask.id)
     )
-    total = session.scalar(_tasks(select(func.count()), filters).where(*where)) or 0
+    live = live_task_clauses(today, filters)
+    count = _tasks(select(func.count()), filters)
+    total = sum(session.scalar(count.where(*live, part)) or 0 for part in _scope_parts(actor))
     items = []
     rows = session.execute(stmt.offset(page.offset).limit(page.size)).all()
     village_names = _village_names(session, {row.village_code for row in rows})  # the page's only, after the limit
@@ -240,13 +256,14 @@ def worklist_counts(
     filters = filters or WorkFilter()
     stmt = (
         _tasks(select(CareTask.programme, state, func.count()), filters)
-        .where(*open_task_clauses(actor, today, filters))
+        .where(*live_task_clauses(today, filters))
         .group_by(CareTask.programme, state)
     )
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for programme, name, number in session.execute(stmt):
-        counts[programme][name] = number
-    return dict(counts)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for part in _scope_parts(actor):
+        for programme, name, number in session.execute(stmt.where(part)):
+            counts[programme][name] += number
+    return {programme: dict(states) for programme, states in counts.items()}
 
 
 def worklist_summary(

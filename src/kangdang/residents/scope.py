@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, String, cast, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, exists, false, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from kangdang.access.actor import Actor
@@ -32,16 +32,27 @@ def visible_by(
     actor: Actor, village_code: QueryableAttribute[str], institution_id: QueryableAttribute[uuid.UUID]
 ) -> ColumnElement[bool]:
     """The same rule on any table that carries a record's village and keeper (care tasks copy them)."""
+    parts = scope_parts(actor, village_code, institution_id)
+    return or_(*parts) if parts else false()
+
+
+def scope_parts(
+    actor: Actor, village_code: QueryableAttribute[str], institution_id: QueryableAttribute[uuid.UUID]
+) -> list[ColumnElement[bool]]:
+    """``visible_by`` as disjoint conditions (none: nothing visible): the territory's villages, then what the
+    actor's institutions keep outside it. Counting each part apart lets each read one index, where the OR of a
+    village and an institution column cannot be read from either."""
     scope = actor.scope
     if scope.everything:
-        return true()
-    clauses: list[ColumnElement[bool]] = [village_code.startswith(p) for p in scope.region_prefixes]
+        return [true()]
+    villages: list[ColumnElement[bool]] = [village_code.startswith(p) for p in scope.region_prefixes]
     if scope.village_codes:
-        clauses.append(village_code.in_(scope.village_codes))
+        villages.append(village_code.in_(scope.village_codes))
+    parts = [or_(*villages)] if villages else []
     own = {m.institution_id for m in actor.memberships}
     if own:
-        clauses.append(institution_id.in_(own))
-    return or_(*clauses) if clauses else false()
+        parts.append(and_(institution_id.in_(own), ~or_(*villages)) if villages else institution_id.in_(own))
+    return parts
 
 
 def visible_persons(actor: Actor) -> ColumnElement[bool]:
