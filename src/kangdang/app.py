@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kangdang import __version__
 from kangdang.core.ratelimit import SlidingWindowLimiter
 from kangdang.institutions.actor_cache import ActorCache
+from kangdang.security_headers import SecurityHeaders
 from kangdang.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     app.state.session_factory = session_factory
     app.state.login_limiter = SlidingWindowLimiter(settings.login_attempts_per_minute, 60.0)
     app.state.actors = ActorCache()  # each user's roles and scope, kept briefly between requests
-    _install_security_headers(app, settings)
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_api_router(), prefix="/api/v1")
     app.include_router(build_web_router())
@@ -90,55 +91,6 @@ def _refresher_lifespan(
             refresher.stop()
 
     return lifespan
-
-
-# Pages load only their own scripts and styles (no inline scripts); nothing may frame them.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-# The interactive API documentation (Swagger UI) loads its script and styles from a CDN.
-API_DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "frame-ancestors 'none'"
-)
-
-
-def _install_security_headers(app: FastAPI, settings: Settings) -> None:
-    """Security headers on every response (等保三级): CSP, no framing, no sniffing, no referrer leaks."""
-    from starlette.requests import Request
-    from starlette.responses import Response
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        docs = request.url.path == "/api/docs"
-        headers.setdefault("Content-Security-Policy", API_DOCS_POLICY if docs else CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if settings.cookie_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.url.path.startswith(
-            (
-                "/residents",
-                "/forms",
-                "/households",
-                "/worklist",
-                "/programmes",
-                "/api/v1/",
-                "/indicators/drill",
-                "/supervision",
-                "/quality",
-            )
-        ):
-            headers.setdefault("Cache-Control", "no-store")  # personal data stays out of shared caches
-        return response
 
 
 def _install_error_handlers(app: FastAPI) -> None:

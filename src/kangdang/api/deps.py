@@ -46,7 +46,7 @@ def current_actor(
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def page_request(
+async def page_request(  # async: pure, so FastAPI need not hand it to a worker thread
     page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = 50,
 ) -> PageRequest:

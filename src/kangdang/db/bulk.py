@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Column, Table, insert
 from sqlalchemy.orm import Session
 
+from kangdang.db.copy_text import encode_rows
+
 CHUNK = 2000  # rows per INSERT statement where there is no COPY
 
 BulkHook = Callable[[Session, Sequence[dict[str, Any]]], None]
@@ -73,9 +75,14 @@ def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> i
         for start in range(0, len(rows), CHUNK):
             driver.executemany(statement, [values(row) for row in rows[start : start + CHUNK]])
         return len(rows)
+    # PostgreSQL: the rows encoded in COPY text format here (db.copy_text), a chunk at a time — psycopg's own
+    # write_row formats value by value in Python, at twice the cost
     with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(values(row))
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            if defaults:
+                chunk = [{**row, **{c.key: _default(c) for c in defaults}} for row in chunk]
+            copy.write(encode_rows(table, chunk, dialect).data)
     return len(rows)
 
 

@@ -5,7 +5,8 @@ Used by the synthetic county, whose rows are made in worker processes: shipping 
 (UUIDs, dates, nested answers) and formatting them in the writing process cost as much as making them. The
 encoding is PostgreSQL's documented text format: ``\\N`` for NULL, tab-separated columns, backslash escapes;
 values as an INSERT would bind them — UUIDs and dates as text, datetimes (which must be aware) in UTC, JSON
-columns serialised. Columns of other custom types (encrypted text) are refused rather than written raw.
+columns serialised. Columns of other custom types (encrypted text) are bound by their type when the encoding
+has the connection's dialect (``db.bulk.insert_rows``), and refused rather than written raw when it has not.
 ``tests/db/test_bulk.py`` checks that the rows read back as ``insert_rows`` stores them.
 """
 
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -37,12 +39,14 @@ class CopyBlock:
     count: int
 
 
-def encode_rows(table: Table, rows: Sequence[dict[str, Any]]) -> CopyBlock:
-    """The rows (dicts with the same keys; no Python-side defaults are filled in) as one COPY block."""
+def encode_rows(table: Table, rows: Sequence[dict[str, Any]], dialect: Dialect | None = None) -> CopyBlock:
+    """The rows (dicts with the same keys; no Python-side defaults are filled in) as one COPY block. With the
+    connection's ``dialect``, columns of other custom types (encrypted text) are encoded as their type binds
+    them; without one (a worker process has no engine) they are refused."""
     if not rows:
         return CopyBlock(table.name, (), b"", 0)
     columns = tuple(rows[0])
-    encoders = [_encoder(table, name) for name in columns]
+    encoders = [_encoder(table, name, dialect) for name in columns]
     lines = [
         "\t".join(
             "\\N" if (value := row[name]) is None else encode(value)
@@ -72,15 +76,27 @@ def copy_blocks(session: Session, table: Table, blocks: Sequence[CopyBlock]) -> 
     return sum(block.count for block in filled)
 
 
-def _encoder(table: Table, name: str) -> Callable[[Any], str]:
+def _encoder(table: Table, name: str, dialect: Dialect | None) -> Callable[[Any], str]:
     kind = table.c[name].type
     if isinstance(kind, JSON):
         return _json
     if isinstance(kind, UTCDateTime):
         return _datetime
     if isinstance(kind, TypeDecorator):
-        raise ValueError(f"{table.name}.{name}: {type(kind).__name__} has no COPY text encoding here")
+        if dialect is None:
+            raise ValueError(f"{table.name}.{name}: {type(kind).__name__} has no COPY text encoding here")
+        return _bound(kind, dialect)
     return _plain
+
+
+def _bound(kind: TypeDecorator[Any], dialect: Dialect) -> Callable[[Any], str]:
+    """A custom type's own conversion (encrypted text → bytes), then the plain encoding of what it gives."""
+
+    def encode(value: Any) -> str:
+        bound = kind.process_bind_param(value, dialect)
+        return "\\N" if bound is None else _plain(bound)
+
+    return encode
 
 
 def _escaped(text: str) -> str:

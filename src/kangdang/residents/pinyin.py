@@ -169,7 +169,8 @@ def _surname_length(tokens: Sequence[str]) -> int:
     return 1 if tokens and tokens[0] in SURNAME_READINGS else 0
 
 
-def _analyse(name: str) -> tuple[list[Token], list[Token], list[tuple[int, int]]]:
+@lru_cache(maxsize=1 << 16)  # the display reading and the search keys both start here
+def _analyse(name: str) -> tuple[tuple[Token, ...], tuple[Token, ...], tuple[tuple[int, int], ...]]:
     """Readings per token (all of them, and the display one), and the spans that are keys of their own.
 
     A plain name has one part: its leading table surname is read as a surname and its given name (after the
@@ -202,7 +203,7 @@ def _analyse(name: str) -> tuple[list[Token], list[Token], list[tuple[int, int]]
             spans.append((start, len(options)))
         elif len(tokens) > 1:
             spans.append((start + max(fixed, 1), len(options)))
-    return options, display, spans
+    return tuple(options), tuple(display), tuple(spans)
 
 
 @lru_cache(maxsize=1 << 16)  # names repeat a lot; the result is an immutable string
