@@ -19,7 +19,7 @@ from kangdang.access.crypto import cipher_for
 from kangdang.core.clock import today_local
 from kangdang.core.errors import Conflict, InvalidInput
 from kangdang.core.idnumber import parse_id_number
-from kangdang.db.engine import build_engine, build_sessionmaker
+from kangdang.db.engine import build_engine, build_sessionmaker, vacuum_after_bulk_load
 from kangdang.db.migrate import upgrade
 from kangdang.demo import synthetic
 from kangdang.demo.synthetic import GeneratedCounty, generate_county
@@ -276,3 +276,18 @@ def test_generating_again_or_out_of_range_is_refused(twins: tuple[County, County
         with pytest.raises(InvalidInput) as refused:
             generate_county(session, residents=0, seed=1)
         assert refused.value.errors[0].field == "residents"
+
+
+def test_a_generated_county_on_postgresql_is_vacuumed_for_index_only_scans(twins: tuple[County, County]) -> None:
+    """After a bulk load the visibility map is empty (where autovacuum is off it stays so): every index-only count
+    would read the table. ``vacuum_after_bulk_load`` (run by ``kangdang demo generate``) fills it."""
+    engine = twins[0].factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        vacuum_after_bulk_load(engine)  # nothing to do on SQLite, and no error
+        return
+    vacuum_after_bulk_load(engine)
+    with engine.connect() as connection:
+        visible = connection.exec_driver_sql(
+            "SELECT relallvisible, relpages FROM pg_class WHERE relname = 'care_task'"
+        ).one()
+    assert visible[1] > 0 and visible[0] > 0

@@ -70,6 +70,17 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+def vacuum_after_bulk_load(engine: Engine) -> None:
+    """PostgreSQL: ``VACUUM (ANALYZE)`` the database after a bulk load (a generated county), outside any
+    transaction. It sets the visibility map, without which an index-only scan (a worklist's counts) still reads
+    every row from the table, and refreshes the statistics. Autovacuum does this some time after a load where it
+    runs, and never where it is turned off. Nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM (ANALYZE)")
+
+
 def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> sessionmaker[Session]:
     """Sessions carry the settings in ``session.info`` so services can reach them without globals, and chain
     their audit events into the tamper-evident log just before they commit."""
