@@ -163,7 +163,8 @@ def worklist(
     today = today or today_local()
     filters = filters or WorkFilter()
     page = page or PageRequest()
-    where = open_task_clauses(actor, today, filters)
+    live = live_task_clauses(today, filters)
+    where = [*live, _task_scope(actor)]  # as open_task_clauses, with the live part kept for the counts
     stmt = (
         select(
             CareTask,
@@ -183,7 +184,6 @@ def worklist(
         # overdue first (longest overdue first), then by last day: due-date order is both, and the index's order
         .order_by(CareTask.due_on, CareTask.opens_on, Person.name, CareTask.id)
     )
-    live = live_task_clauses(today, filters)
     count = _tasks(select(func.count()), filters)
     total = sum(session.scalar(count.where(*live, part)) or 0 for part in _scope_parts(actor))
     items = []
