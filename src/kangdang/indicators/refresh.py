@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, Text, and_, cast, delete, or_, select, tuple_, type_coerce, update
+from sqlalchemy import String, Text, and_, cast, delete, func, or_, select, tuple_, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kangdang.access.actor import Actor
@@ -151,10 +151,21 @@ def refresh_villages(session: Session, villages: Iterable[str], *, today: date) 
 
 
 def refresh_dirty(session: Session, *, today: date, limit: int = 200) -> int:
-    """Take the villages marked since the last refresh and recompute them; returns how many villages.
+    """Take up to ``limit`` of the villages marked since the last refresh, with all their marks, and recompute
+    them; returns how many villages.
 
-    Deletes exactly the marks it read: a change committed meanwhile leaves a newer mark for the next round."""
-    marks = session.execute(select(IndicatorDirty.id, IndicatorDirty.village_code).limit(limit)).all()
+    Everything is read before anything is written (a transaction that reads first takes SQLite's write lock
+    only to store). Deletes exactly the marks it read: a change committed meanwhile leaves a newer mark for the
+    next round."""
+    marked = (  # the longest waiting first
+        select(IndicatorDirty.village_code)
+        .group_by(IndicatorDirty.village_code)
+        .order_by(func.min(IndicatorDirty.marked_at), IndicatorDirty.village_code)
+        .limit(limit)
+    )
+    marks = session.execute(
+        select(IndicatorDirty.id, IndicatorDirty.village_code).where(IndicatorDirty.village_code.in_(marked))
+    ).all()
     if not marks:
         return 0
     villages = {code for _id, code in marks if len(code) == 12}

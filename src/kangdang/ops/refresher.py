@@ -14,6 +14,9 @@ from kangdang.db.uow import transaction
 
 log = logging.getLogger(__name__)
 
+MARKS_PER_TURN = 20  # village marks taken per transaction: one batch of records to count, a short write
+MAX_TURNS = 50  # turns per tick, after which the next tick goes on
+
 
 class IndicatorRefresher:
     def __init__(self, factory: sessionmaker[Session], every_seconds: float) -> None:
@@ -30,10 +33,20 @@ class IndicatorRefresher:
         self._thread.join(timeout=30)
 
     def run_once(self) -> int:
+        """Refresh the marked villages a few at a time, each turn in a transaction of its own that reads first
+        (``db.engine.read_first``): on SQLite the villages are counted without the database's one write lock,
+        which is taken only to store their figures, so the requests that queue for it wait for a short write
+        instead of a recount. Returns the villages refreshed (bounded per call: marks keep coming under load)."""
         from kangdang.indicators.refresh import refresh_dirty
 
-        with transaction(self._factory) as session:
-            return refresh_dirty(session, today=today_local())
+        done = 0
+        for _turn in range(MAX_TURNS):
+            with transaction(self._factory, reads_first=True) as session:
+                villages = refresh_dirty(session, today=today_local(), limit=MARKS_PER_TURN)
+            done += villages
+            if villages == 0:
+                break
+        return done
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
