@@ -31,7 +31,8 @@ def _marks(factory: Any) -> list[str]:
 
 
 def test_the_refresher_counts_without_the_write_lock_in_turns(  # type: ignore[no-untyped-def]
-    sqlite_file, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    sqlite_file,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path, _engine, factory, _settings = sqlite_file
     _mark(factory, VILLAGES + VILLAGES[:7])  # some villages marked twice (two changes)
