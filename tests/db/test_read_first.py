@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kangdang.access.actor import system_actor
@@ -18,9 +18,11 @@ from kangdang.access.audit import record_event
 from kangdang.access.chain import verify_chain
 from kangdang.access.models import AuditEvent
 from kangdang.app import create_app
+from kangdang.db.bulk import insert_rows, table_of
 from kangdang.db.engine import build_engine, build_sessionmaker
 from kangdang.db.migrate import upgrade
 from kangdang.db.uow import transaction
+from kangdang.indicators.models import IndicatorDirty
 from kangdang.settings import Settings
 from tests.conftest import throwaway_database
 
@@ -67,6 +69,21 @@ def test_a_read_first_transaction_reads_without_the_write_lock(sqlite_file) -> N
         assert not _lock_is_free(path)  # its write holds the lock until it commits
     assert _lock_is_free(path)
     assert _events(factory) == 1
+
+
+def test_a_bulk_insert_in_a_read_first_transaction_takes_the_write_lock(sqlite_file) -> None:  # type: ignore[no-untyped-def]
+    """``db.bulk`` writes with the driver's own statements, which no ORM event sees: it takes the lock itself
+    (else a reader whose snapshot is older than another writer's commit fails at once, "database is locked")."""
+    path, _engine, factory, _settings = sqlite_file
+    with transaction(factory, reads_first=True) as reader:
+        reader.scalar(select(func.count()).select_from(IndicatorDirty))
+        with transaction(factory) as writer:
+            writer.execute(insert(IndicatorDirty), [{"village_code": "330521100200"}])
+        assert _lock_is_free(path)
+        insert_rows(reader, table_of(IndicatorDirty), [{"village_code": "330521100201"}])
+        assert not _lock_is_free(path)
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(IndicatorDirty)) == 2
 
 
 def test_an_ordinary_transaction_holds_the_write_lock_from_its_start(sqlite_file) -> None:  # type: ignore[no-untyped-def]

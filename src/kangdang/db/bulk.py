@@ -16,6 +16,7 @@ from sqlalchemy import Column, Table, insert
 from sqlalchemy.orm import Session
 
 from kangdang.db.copy_text import encode_rows
+from kangdang.db.engine import take_write_lock
 
 CHUNK = 2000  # rows per INSERT statement where there is no COPY
 
@@ -43,6 +44,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """Insert ``rows`` into ``table`` (then run its ``after_bulk_insert`` hooks); returns how many."""
     if not rows:
         return 0
+    take_write_lock(session)  # the driver's own statements: no ORM event takes it for them
     count = _insert(session, table, rows)
     for hook in _HOOKS.get(table.name, ()):
         hook(session, rows)

@@ -5,8 +5,9 @@ Used by the synthetic county, whose rows are made in worker processes: shipping 
 (UUIDs, dates, nested answers) and formatting them in the writing process cost as much as making them. The
 encoding is PostgreSQL's documented text format: ``\\N`` for NULL, tab-separated columns, backslash escapes;
 values as an INSERT would bind them — UUIDs and dates as text, datetimes (which must be aware) with their
-offset, JSON columns serialised. Columns of other custom types (encrypted text) are bound by their type when the encoding
-has the connection's dialect (``db.bulk.insert_rows``), and refused rather than written raw when it has not.
+offset, JSON columns serialised. Columns of other custom types (encrypted text) are bound by their type when the
+encoding has the connection's dialect (``db.bulk.insert_rows``), and refused rather than written raw when it has
+not.
 ``tests/db/test_bulk.py`` checks that the rows read back as ``insert_rows`` stores them.
 """
 

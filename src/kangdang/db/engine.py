@@ -32,7 +32,7 @@ def _sqlite_begin(connection: Any) -> None:
     """A transaction takes SQLite's one write lock when it starts (waiting up to the busy timeout), unless it was
     opened to read first (``read_first``). SQLite refuses at once, without waiting, to turn a transaction that has
     read into one that writes while another writer holds the lock, so a transaction that may write must either
-    hold the lock from the start or give up its snapshot before its first write (``_take_write_lock``)."""
+    hold the lock from the start or give up its snapshot before its first write (``take_write_lock``)."""
     if connection.get_execution_options().get(READ_FIRST):
         connection.exec_driver_sql("BEGIN DEFERRED")
     else:
@@ -92,7 +92,7 @@ def build_sessionmaker(engine: Engine, settings: Settings, **kwargs: Any) -> ses
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings}, **kwargs)
     event.listen(factory, "before_commit", chain_pending)
     event.listen(factory, "after_rollback", forget_pending)
-    event.listen(factory, "before_flush", lambda session, *_: _take_write_lock(session))
+    event.listen(factory, "before_flush", lambda session, *_: take_write_lock(session))
     event.listen(factory, "do_orm_execute", _before_orm_write)
     event.listen(factory, "after_commit", _forget_read_first)
     event.listen(factory, "after_rollback", _forget_read_first)
@@ -105,7 +105,7 @@ def read_first(session: Session) -> None:
 
     On SQLite the transaction begins DEFERRED, so such requests read side by side under WAL instead of queueing
     behind one another and behind every save for the write lock. Just before its first write it gives up its
-    read snapshot and waits its turn for the write lock (``_take_write_lock``); what it writes (who read what)
+    read snapshot and waits its turn for the write lock (``take_write_lock``); what it writes (who read what)
     does not depend on that snapshot. Requests that change data (POST) keep one snapshot and take the lock at
     their start. On PostgreSQL nothing changes: rows lock as they are written.
     """
@@ -116,7 +116,9 @@ def read_first(session: Session) -> None:
     session.connection(execution_options={READ_FIRST: True})
 
 
-def _take_write_lock(session: Session) -> None:
+def take_write_lock(session: Session) -> None:
+    """Before a transaction that reads first writes (see ``read_first``): give up its snapshot and take the write
+    lock. The ORM's flushes and statements do this themselves; writers that go around them (``db.bulk``) call it."""
     if not session.info.get(READ_FIRST) or session.info.get(WRITING):
         return
     session.info[WRITING] = True
@@ -127,7 +129,7 @@ def _take_write_lock(session: Session) -> None:
 
 def _before_orm_write(state: Any) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        _take_write_lock(state.session)
+        take_write_lock(state.session)
 
 
 def _forget_read_first(session: Session, *_args: Any) -> None:

@@ -4,8 +4,9 @@ demo's institutions, staff and accounts, then N residents in households with fiv
 The residents go in through the bulk import (the same path as an Excel/CSV import), in batches of households.
 Each filed resident's forms, episodes, history rows and care tasks (planned as ``programmes.sync`` plans them)
 are made by ``rows.resident_rows`` — in worker processes for a large county, which make one batch while this
-process writes the previous one — and written with ``db.bulk.insert_rows`` (COPY on PostgreSQL). One
-transaction: the caller commits. The same seed (and day) gives the same county.
+process writes the previous one — and written with ``db.bulk.insert_rows`` (COPY on PostgreSQL). The loaded
+tables' foreign keys, and the secondary indexes of those the generation does not read, are added back once at
+the end (``db.bulk_load``). One transaction: the caller commits. The same seed (and day) gives the same county.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from sqlalchemy.orm import Session
 from kangdang.access.actor import system_actor
 from kangdang.access.audit import record_event
 from kangdang.access.crypto import cipher_for
-from kangdang.core.clock import today_local
+from kangdang.core.clock import today_local, utcnow
 from kangdang.core.errors import Conflict, FieldError, InvalidInput
-from kangdang.db.bulk import insert_rows
+from kangdang.db.bulk import insert_rows, table_of
+from kangdang.db.bulk_load import upkeep_deferred
 from kangdang.db.copy_text import copy_blocks
 from kangdang.demo.county import COUNTY_CODE, _demo_population, load_demo_structure
 from kangdang.demo.forms import _Resident
@@ -44,12 +46,13 @@ from kangdang.regions.models import Region
 from kangdang.residents.bulk import import_residents
 from kangdang.residents.bulk_write import chunked
 from kangdang.residents.duplicates import detect_duplicates
-from kangdang.residents.models import HealthRecord, Person
+from kangdang.residents.models import HealthRecord, Household, HouseholdMember, Person, PersonSearchKey
 
 BATCH = 20_000  # residents per import batch
 MAX_RESIDENTS = 2_000_000
 RECORD_TABLE: Table = HealthRecord.__table__  # type: ignore[assignment]
 PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
+IMPORTED = tuple(table_of(model) for model in (Person, PersonSearchKey, HealthRecord, Household, HouseholdMember))
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
@@ -88,7 +91,8 @@ def generate_county(
         )
     ]
     duplicates = residents // 251  # one person in about 250 is filed twice
-    with _history_pool(residents) as pool:
+    loaded = upkeep_deferred(session, indexes_of=TABLES, foreign_keys_of=(*TABLES, *IMPORTED))
+    with loaded, _history_pool(residents) as pool:
         writer = _Writer(session, seed, today, village_doctors(session), pool)
         waiting: _Started | None = None
         for number, batch in enumerate(_batches(villages, residents - duplicates, duplicates, seed, today), start=1):
@@ -100,7 +104,8 @@ def generate_county(
         if waiting is not None:
             writer.finish(waiting, summary)
             note("居民、服务记录与随访任务", summary.residents, residents)
-    clock.lap("residents, forms and tasks")
+        clock.lap("residents, forms and tasks")
+    clock.lap("indexes and foreign keys")  # built and validated once, at the end (``db.bulk_load``)
     detect_duplicates(session, system_actor(), region_prefix=COUNTY_CODE)
     clock.lap("duplicate search")
     _demo_population(
@@ -234,15 +239,8 @@ class _Writer:
                 copy_blocks(self.session, table, [rows.blocks[index] for rows in made])
             else:
                 insert_rows(self.session, table, [row for rows in made for row in rows.by_table()[index]])
-        filings = [{"rid": rows.record_id, "day": rows.filing_complete_on} for rows in made if rows.filing_complete_on]
+        self._filed([(rows.record_id, rows.filing_complete_on) for rows in made if rows.filing_complete_on])
         connection = self.session.connection()
-        if filings:
-            connection.execute(
-                update(RECORD_TABLE)
-                .where(RECORD_TABLE.c.id == bindparam("rid"))
-                .values(filing_complete_on=bindparam("day")),
-                filings,
-            )
         if started.wrong_sex:
             connection.execute(
                 update(PERSON_TABLE).where(PERSON_TABLE.c.id == bindparam("pid")).values(sex=bindparam("sex")),
@@ -251,6 +249,28 @@ class _Writer:
         summary.forms += sum(rows.counts[0] for rows in made)
         summary.episodes += sum(rows.counts[1] for rows in made)
         summary.tasks += sum(rows.counts[2] for rows in made)
+
+    def _filed(self, filings: list[tuple[uuid.UUID, date]]) -> None:
+        """The day each record's filing became complete (from its forms): on PostgreSQL one statement joining
+        the pairs as arrays (twice as fast as 20,000 single updates), elsewhere the driver's executemany."""
+        if not filings:
+            return
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text(
+                    "UPDATE health_record AS h SET filing_complete_on = v.day, updated_at = :now"
+                    " FROM unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS v(rid, day) WHERE h.id = v.rid"
+                ),
+                {"now": utcnow(), "ids": [rid for rid, _day in filings], "days": [day for _rid, day in filings]},
+            )
+            return
+        connection.execute(
+            update(RECORD_TABLE)
+            .where(RECORD_TABLE.c.id == bindparam("rid"))
+            .values(filing_complete_on=bindparam("day")),
+            [{"rid": rid, "day": day} for rid, day in filings],
+        )
 
     def _keep_statistics(self, residents: int) -> None:
         """PostgreSQL plans the next batch's lookups by the tables' statistics, which a transaction that has
