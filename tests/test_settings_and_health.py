@@ -77,23 +77,3 @@ def test_a_nul_character_or_a_huge_page_number_is_bad_input_not_a_500(client, we
     ):
         response = client.get(url)
         assert response.status_code in (200, 400, 422), (url, response.status_code)
-
-
-@pytest.mark.parametrize(
-    ("url", "setting", "threads"),
-    [
-        ("sqlite:///{tmp}/a.sqlite3", 0, 4),  # SQLite: a few at once (the write lock's holder gets the GIL soon)
-        ("postgresql+psycopg://nobody@127.0.0.1:1/none", 0, 40),  # PostgreSQL: the framework's default
-        ("sqlite:///{tmp}/a.sqlite3", 12, 12),  # as set
-    ],
-)
-def test_the_request_thread_pool_is_sized_for_the_database(tmp_path, url, setting, threads):
-    import anyio.to_thread
-    from fastapi.testclient import TestClient
-
-    from kangdang.app import create_app
-
-    settings = Settings(environment="development", indicator_refresh_seconds=0, request_threads=setting,
-                        database_url=url.format(tmp=tmp_path))  # fmt: skip
-    with TestClient(create_app(settings)) as client:  # the app's lifespan runs in the client's event loop
-        assert client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == threads

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +19,6 @@ from kangdang.security_headers import SecurityHeaders
 from kangdang.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
-SQLITE_REQUEST_THREADS = 4  # requests worked on at once on SQLite (Settings.request_threads)
 BUSY_RETRY_SECONDS = 2  # Retry-After on a 503 when the database was too busy to give a request its turn
 
 
@@ -77,17 +75,13 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
 def _refresher_lifespan(
     settings: Settings, factory: sessionmaker[Session]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Size the request thread pool (``Settings.request_threads``) and run the indicator refresher while the app
-    serves (not in tests, which refresh explicitly)."""
+    """Run the indicator refresher while the app serves (not in tests, which refresh explicitly)."""
     from contextlib import asynccontextmanager
 
     from kangdang.ops.refresher import IndicatorRefresher
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        threads = settings.request_threads or (SQLITE_REQUEST_THREADS if settings.is_sqlite else 0)
-        if threads:
-            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         refresher = None
         if settings.environment != "test" and settings.indicator_refresh_seconds > 0:
             refresher = IndicatorRefresher(factory, settings.indicator_refresh_seconds)

@@ -41,10 +41,6 @@ class Settings(BaseSettings):
     # How often the app recomputes the figures of villages changed since (seconds; 0 = never, e.g. when
     # `kangdang indicators refresh` runs from cron instead). Not started in the test environment.
     indicator_refresh_seconds: float = Field(default=2.0, ge=0, le=3600)
-    # Requests worked on at once by the server's thread pool (0 = automatic: 4 on SQLite, whose writers take
-    # turns on one lock that a holder keeps while it waits for Python's interpreter lock behind every other busy
-    # thread; the framework's 40 on PostgreSQL). Requests beyond it wait their turn without costing CPU.
-    request_threads: int = Field(default=0, ge=0, le=200)
     sql_echo: bool = False
 
     @model_validator(mode="after")
