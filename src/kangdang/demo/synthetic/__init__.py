@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from kangdang.access.actor import system_actor
@@ -50,8 +50,8 @@ from kangdang.residents.models import HealthRecord, Household, HouseholdMember, 
 
 BATCH = 20_000  # residents per import batch
 MAX_RESIDENTS = 2_000_000
-RECORD_TABLE: Table = HealthRecord.__table__  # type: ignore[assignment]
-PERSON_TABLE: Table = Person.__table__  # type: ignore[assignment]
+RECORD_TABLE = table_of(HealthRecord)
+PERSON_TABLE = table_of(Person)
 IMPORTED = tuple(table_of(model) for model in (Person, PersonSearchKey, HealthRecord, Household, HouseholdMember))
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
