@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kangdang import __version__
 from kangdang.core.ratelimit import SlidingWindowLimiter
 from kangdang.institutions.actor_cache import ActorCache
+from kangdang.request_slots import RequestSlots
 from kangdang.security_headers import SecurityHeaders
 from kangdang.settings import Settings
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     app.state.login_limiter = SlidingWindowLimiter(settings.login_attempts_per_minute, 60.0)
     app.state.actors = ActorCache()  # each user's roles and scope, kept briefly between requests
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(RequestSlots)  # outermost: a request waits for its slot before anything runs
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_api_router(), prefix="/api/v1")
     app.include_router(build_web_router())
