@@ -39,4 +39,7 @@ def test_a_tiny_sqlite_run_measures_every_figure_and_writes_both_reports(tmp_pat
     assert figures["load_errors"]["value"] == 0
     assert figures["bulk_import"]["detail"]["created"] == 200
     assert "## SQLite — 150 residents" in markdown.read_text(encoding="utf-8")
+    machine = json.loads(json_file.read_text(encoding="utf-8"))["machine"]
+    speeds = [float(value) for key, value in machine.items() if key.startswith("CPU speed at")]
+    assert len(speeds) == 2 and all(speed > 0 for speed in speeds)  # at the start and at the end
     assert (work / "bench-150.sqlite3").exists()

@@ -6,6 +6,7 @@ import contextlib
 import os
 import platform
 import sqlite3
+import timeit
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -40,6 +41,20 @@ def postgres_version(admin_url: str) -> str:
         engine.dispose()
 
 
+SPEED_KEY = "CPU speed at {when} (ms per sum of 100,000 integers; lower is faster)"
+
+
+def cpu_speed_ms() -> float:
+    """A quick gauge of how fast this machine runs Python right now (best of five): a shared virtual machine's
+    speed can change by half from one hour to the next, and every figure with it."""
+    best = min(timeit.repeat("sum(range(100_000))", number=20, repeat=5)) / 20
+    return round(best * 1000, 2)
+
+
+def speed_line(when: str) -> tuple[str, str]:
+    return SPEED_KEY.format(when=when), f"{cpu_speed_ms():.2f}"
+
+
 def machine_info(*, postgres_admin_url: str | None) -> dict[str, str]:
     info = {
         "CPU": _first("/proc/cpuinfo", "model name") or platform.processor() or platform.machine(),
@@ -54,4 +69,6 @@ def machine_info(*, postgres_admin_url: str | None) -> dict[str, str]:
         info["load average at start"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
     if postgres_admin_url is not None:
         info["PostgreSQL"] = postgres_version(postgres_admin_url)
+    key, value = speed_line("start")
+    info[key] = value
     return info

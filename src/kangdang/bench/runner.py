@@ -18,7 +18,7 @@ from kangdang.bench.floors import measure_floors
 from kangdang.bench.http_ops import run_single_operations, warmup_count
 from kangdang.bench.inprocess import bulk_import, incremental_refresh, quality_check, recompute
 from kangdang.bench.load import load_figures, run_load
-from kangdang.bench.machine import machine_info
+from kangdang.bench.machine import machine_info, speed_line
 from kangdang.bench.picks import fresh_people, pick
 from kangdang.bench.prepare import (
     bench_database_name,
@@ -216,4 +216,6 @@ def run_bench(options: BenchOptions, *, say: Say) -> tuple[BenchReport, list[Pat
     for database in options.databases:
         for size in options.sizes:
             report.runs.append(run_one(database, size, options, step=step, say=say))
+    key, value = speed_line("end")
+    report.machine[key] = value
     return report, write_report(report, options.out)
