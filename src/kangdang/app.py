@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     if session_factory is None:
         session_factory = build_sessionmaker(build_engine(settings.database_url, echo=settings.sql_echo), settings)
     app = FastAPI(
-        lifespan=_refresher_lifespan(settings, session_factory),
+        lifespan=_refresher_lifespan(settings),
         title="康档 kangdang API",
         version=__version__,
         description="城乡居民健康档案平台 JSON API. Authenticate with `POST /api/v1/auth/token`, "
@@ -74,19 +74,18 @@ def create_app(settings: Settings | None = None, *, session_factory: sessionmake
     return app
 
 
-def _refresher_lifespan(
-    settings: Settings, factory: sessionmaker[Session]
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Run the indicator refresher while the app serves (not in tests, which refresh explicitly)."""
+def _refresher_lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Run the indicator refresher, in a process of its own, while the app serves (not in tests, which refresh
+    explicitly)."""
     from contextlib import asynccontextmanager
 
-    from kangdang.ops.refresher import IndicatorRefresher
+    from kangdang.ops.refresher import RefresherProcess
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         refresher = None
         if settings.environment != "test" and settings.indicator_refresh_seconds > 0:
-            refresher = IndicatorRefresher(factory, settings.indicator_refresh_seconds)
+            refresher = RefresherProcess(settings, settings.indicator_refresh_seconds)
             refresher.start()
         yield
         if refresher is not None:

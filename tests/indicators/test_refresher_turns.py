@@ -45,7 +45,7 @@ def test_the_refresher_counts_without_the_write_lock_in_turns(  # type: ignore[n
 
     monkeypatch.setattr(refresh, "village_batches", watched)
 
-    assert IndicatorRefresher(factory, 1).run_once() == len(VILLAGES)
+    assert IndicatorRefresher(factory).run_once() == len(VILLAGES)
 
     assert _marks(factory) == []
     assert [len(villages) for villages, _free in counted] == [MARKS_PER_TURN, MARKS_PER_TURN, 5]

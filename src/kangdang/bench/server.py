@@ -41,6 +41,27 @@ def proc_status_mb(pid: int, field: str) -> float | None:
     return None
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from each process's /proc/<pid>/stat)."""
+    found: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):  # state, then the parent's pid
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _tree_mb(pid: int, field: str) -> float | None:
+    """``field`` of the process and all its descendants, summed; None where there is no /proc."""
+    own = proc_status_mb(pid, field)
+    if own is None:
+        return None
+    return own + sum(_tree_mb(child, field) or 0.0 for child in _children(pid))
+
+
 class Server:
     def __init__(self, database_url: str, *, log: Path) -> None:
         self.database_url = database_url
@@ -57,10 +78,12 @@ class Server:
         return self._process.pid
 
     def rss_mb(self) -> float | None:
-        return proc_status_mb(self.pid, "VmRSS")
+        """The server's resident memory with its child processes' (the indicator refresher)."""
+        return _tree_mb(self.pid, "VmRSS")
 
     def peak_rss_mb(self) -> float | None:
-        return proc_status_mb(self.pid, "VmHWM")
+        """The sum of each process's own high-water mark (an upper bound of the tree's peak)."""
+        return _tree_mb(self.pid, "VmHWM")
 
     def start(self) -> None:
         self._log_file = self.log.open("a", encoding="utf-8")
