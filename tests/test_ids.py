@@ -7,6 +7,9 @@ import threading
 import time
 import uuid
 
+import pytest
+
+from kangdang.core import ids
 from kangdang.core.ids import new_id, uuid7
 
 
@@ -25,6 +28,20 @@ def test_a_burst_of_ids_keeps_its_order_and_the_clocks_time() -> None:
     assert made == sorted(made) and len(set(made)) == len(made)
     assert all(m.version == 7 and m.variant == uuid.RFC_4122 for m in made[::997])
     assert start <= made[0].int >> 80 and made[-1].int >> 80 <= end + 1  # not pushed ahead of the clock
+
+
+def test_a_clock_set_back_a_little_keeps_the_order_and_one_set_back_far_is_followed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = time.time_ns()
+    ahead = now + 86_400 * 10**9  # a clock a day ahead, then corrected
+    monkeypatch.setattr(ids.time, "time_ns", lambda: ahead)
+    first = uuid7()
+    monkeypatch.setattr(ids.time, "time_ns", lambda: ahead - 10**9)  # a second back: still after the last id
+    second = uuid7()
+    assert second > first and second.int >> 80 == first.int >> 80 == ahead // 1_000_000
+    monkeypatch.setattr(ids.time, "time_ns", lambda: now)  # a day back: the clock is followed
+    assert uuid7().int >> 80 == now // 1_000_000
 
 
 def test_threads_never_get_the_same_id() -> None:
