@@ -41,25 +41,28 @@ def proc_status_mb(pid: int, field: str) -> float | None:
     return None
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (from each process's /proc/<pid>/stat)."""
-    found: list[int] = []
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            parent = int(stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if fields[1] == str(pid):  # state, then the parent's pid
-            found.append(int(stat.parent.name))
-    return found
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    return children
 
 
 def _tree_mb(pid: int, field: str) -> float | None:
     """``field`` of the process and all its descendants, summed; None where there is no /proc."""
-    own = proc_status_mb(pid, field)
-    if own is None:
+    if proc_status_mb(pid, field) is None:
         return None
-    return own + sum(_tree_mb(child, field) or 0.0 for child in _children(pid))
+    children, total, waiting = _children_by_parent(), 0.0, [pid]
+    while waiting:
+        current = waiting.pop()
+        total += proc_status_mb(current, field) or 0.0
+        waiting.extend(children.get(current, ()))
+    return total
 
 
 class Server:

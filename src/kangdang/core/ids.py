@@ -7,7 +7,7 @@ A clock set back by more than ten seconds (a corrected clock, a test's frozen on
 outrun: ids then stay unique by their random bits, not ordered across the jump.
 The random bits come from a generator seeded from the operating system's entropy (again in a forked child):
 ids must not collide, they are not secrets — access is checked on every read, never by an id being hard to
-guess. Made here rather than with the ``uuid6`` package, at half its cost: a synthetic county makes tens of
+guess. Made here rather than with the ``uuid6`` package, at a third of its cost: a synthetic county makes tens of
 millions of ids, and every saved form a few.
 """
 
