@@ -78,6 +78,7 @@ def test_copy_blocks_made_without_a_connection_read_back_as_bulk_rows(db: Sessio
         _change(at, f"{index}{awkward}", {"name": ["张三", awkward], "n": index, "none": None, "list": [1.5, True]})
         for index in range(3)
     ]
+    rows[2]["changes"] |= {7: "a key that is not text", "big": 2**70}  # JSON the fast encoder leaves to the stdlib
     halves = [encode_rows(table_of(ResidentChange), rows[:2]), encode_rows(table_of(ResidentChange), rows[2:])]
     assert copy_blocks(db, table_of(ResidentChange), halves) == 3
     twins = [{**row, "id": new_id()} for row in rows]
@@ -86,6 +87,7 @@ def test_copy_blocks_made_without_a_connection_read_back_as_bulk_rows(db: Sessio
     inserted = _stored(db, [row["id"] for row in twins])
     assert [row[1:] for row in copied] == [row[1:] for row in inserted]
     assert copied[0][1] == at and copied[0][4] == f"0{awkward}" and copied[0][7]["name"][1] == awkward
+    assert copied[2][7]["7"] == "a key that is not text" and copied[2][7]["big"] == 2**70
     with pytest.raises(ValueError, match="naive"):
         encode_rows(table_of(ResidentChange), [{**rows[0], "at": datetime(2026, 3, 1)}])  # noqa: DTZ001 - the point
     with pytest.raises(ValueError, match="other columns"):

@@ -123,6 +123,9 @@ NOT_SURNAME_READINGS = [
         ("欧阳修", "ou yang xiu"),
         ("尉迟恭", "yu chi gong"),
         ("李长江", "li chang jiang"),
+        # the surname is no part of a word with the given name (郑重 "solemn", 宋朝 "Song dynasty" are not read)
+        ("郑重阳", "zheng chong yang"),
+        ("宋朝阳", "song zhao yang"),
         ("王小明", "wang xiao ming"),
         ("吕布", "lv bu"),
         ("绿绿", "lv lv"),

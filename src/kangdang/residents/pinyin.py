@@ -188,11 +188,16 @@ def _analyse(name: str) -> tuple[tuple[Token, ...], tuple[Token, ...], tuple[tup
             options += [(s,) for s in syllables]
             display += [(s,) for s in syllables]
         run: list[str] = []
-        for tok in [*tokens[fixed:], ""]:
+        # a first character not in the table is still read apart from the given name (so a phrase reading is
+        # the given name's, shared by every family's 建国 or 秀英, and cached once)
+        apart = len(parts) == 1 and not fixed and len(tokens) > 1 and not _is_syllable(tokens[0])
+        for index, tok in enumerate([*tokens[fixed:], ""]):
             if tok and not _is_syllable(tok):
                 options.append(_readings(tok))
                 run.append(tok)
-                continue
+                if not (apart and index == 0):
+                    continue
+                tok = ""  # the surname's run ends here
             if run:  # a run of Chinese characters ends: read it as a phrase
                 display.append(_phrase_reading("".join(run)))
                 run = []
