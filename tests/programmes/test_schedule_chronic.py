@@ -7,13 +7,14 @@ stores them: dates as ISO text, 此次随访分类 (classification) and 下一�
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
 from kangdang.programmes.schedule import EpisodeFacts, FormFact, plan
-from kangdang.programmes.schedule.types import PlannedTask
+from kangdang.programmes.schedule.types import PlannedTask, done
 
 ENROLLED = date(2027, 3, 2)
 
@@ -210,3 +211,12 @@ def test_the_yearly_health_check_is_planned_by_one_programme_only(
 ) -> None:
     tasks = plan(facts(programme, others=others), []).tasks
     assert any(t.form_code == "health_examination" for t in tasks) is plans_exam
+
+
+def test_a_task_marked_done_is_a_new_equal_task_with_the_form() -> None:
+    task = PlannedTask("followup:1", "高血压随访", "hypertension_followup", date(2024, 1, 1), date(2024, 1, 15))
+    form = FormFact(uuid.uuid4(), "hypertension_followup", date(2024, 1, 3), {})
+    marked = done(task, form)
+    assert marked == replace(task, done_form_id=form.id, done_on=form.service_date)
+    assert marked.status == "done" and task.status == "open"  # the planned task itself is unchanged
+    assert done(task, None) is task

@@ -31,7 +31,6 @@ from kangdang.db.types import UTCDateTime
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
-_DATETIME = object()  # the encoder of UTC datetimes, memoised per block (``_encoders``)
 # dates and dataclasses are left to the fallback, which refuses them as the standard encoder does everywhere else
 _ORJSON_AS_STDLIB = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
@@ -52,14 +51,14 @@ def encode_rows(table: Table, rows: Sequence[dict[str, Any]], dialect: Dialect |
     connection's ``dialect``, columns of other custom types (encrypted text) are encoded as their type binds
     them; without one (a worker process has no engine) they are refused.
 
-    Encoded a column at a time, each by an encoder chosen once for its column's type (``_encoders``): per value
+    Encoded a column at a time, each by an encoder chosen once for its column's type (``_column_encoders``): per value
     only the conversion itself is paid (a million values per second on the synthetic county's forms)."""
     if not rows:
         return CopyBlock(table.name, (), b"", 0)
     columns = tuple(rows[0])
     encoded = [
         [_NULL if (value := row[name]) is None else encode(value) for row in rows]
-        for name, encode in zip(columns, _encoders(table, columns, dialect), strict=True)
+        for name, encode in zip(columns, _column_encoders(table, columns, dialect), strict=True)
     ]
     lines = ["\t".join(values) for values in zip(*encoded, strict=True)]
     lines.append("")  # the last line's newline
@@ -85,19 +84,6 @@ def copy_blocks(session: Session, table: Table, blocks: Sequence[CopyBlock]) -> 
     return sum(block.count for block in filled)
 
 
-def _encoders(table: Table, columns: tuple[str, ...], dialect: Dialect | None) -> list[Callable[[Any], str]]:
-    # datetimes repeat within a block (a row's created and updated times, a resident's forms made at once)
-    memo: dict[datetime, str] = {}
-
-    def datetime_text(value: datetime) -> str:
-        text = memo.get(value)
-        if text is None:
-            text = memo[value] = _datetime(value)
-        return text
-
-    return [datetime_text if kind is _DATETIME else kind for kind in _column_encoders(table, columns, dialect)]
-
-
 @lru_cache(maxsize=256)
 def _column_encoders(table: Table, columns: tuple[str, ...], dialect: Dialect | None) -> tuple[Any, ...]:
     return tuple(_encoder(table.c[name].type, f"{table.name}.{name}", dialect) for name in columns)
@@ -107,7 +93,7 @@ def _encoder(kind: Any, where: str, dialect: Dialect | None) -> Any:
     if isinstance(kind, JSON):
         return _json
     if isinstance(kind, UTCDateTime):
-        return _DATETIME
+        return _datetime
     if isinstance(kind, TypeDecorator):
         if dialect is None:
             raise ValueError(f"{where}: {type(kind).__name__} has no COPY text encoding here")
@@ -149,6 +135,7 @@ def _json(value: Any) -> str:
     return text.replace("\\", "\\\\") if "\\" in text else text
 
 
+@lru_cache(maxsize=1 << 14)  # datetimes repeat: a row's created and updated times, forms signed on the same day
 def _datetime(value: datetime) -> str:
     """An aware datetime with its UTC offset (PostgreSQL stores the instant, whatever the offset)."""
     if value.tzinfo is None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -119,7 +120,7 @@ def _row(
     day = outcome.service_date(form)
     # signed at the end of the service day, as a doctor entering the day's visits would (the quality rules flag
     # entries made long after the service)
-    signed = min(now, datetime.combine(day, time(17, 30), LOCAL_ZONE)) if day else now
+    signed = min(now, _end_of_service_day(day)) if day else now
     return {
         "id": new_id,
         "lineage_id": new_id,
@@ -140,6 +141,13 @@ def _row(
         "created_at": now,
         "updated_at": now,
     }
+
+
+@lru_cache(maxsize=4096)
+def _end_of_service_day(day: date) -> datetime:
+    """17:30 local time on the day, in UTC (a county's forms share a few thousand days; compared with ``utcnow``
+    without a time-zone conversion)."""
+    return datetime.combine(day, time(17, 30), LOCAL_ZONE).astimezone(UTC)
 
 
 def _basic(rng: random.Random, resident: _Resident, hypertension: bool, diabetes: bool) -> dict[str, Any]:
