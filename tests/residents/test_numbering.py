@@ -104,3 +104,23 @@ def test_concurrent_filing_in_one_village_never_repeats_a_number(fresh_county):
     assert all(n.startswith(VILLAGE) and len(n) == 20 for n in numbers)
     serials = sorted(int(n[12:]) for n in numbers)
     assert serials == list(range(1, len(numbers) + 1))  # consecutive: none skipped, none reused
+
+
+def test_many_villages_are_numbered_in_one_step_after_what_they_had(db):
+    from kangdang.residents.models import NumberCounter
+    from kangdang.residents.numbering import allocate_household_numbers, allocate_record_numbers
+
+    other = "330521102202"
+    first = allocate_record_numbers(db, "village20", {VILLAGE: 2})[VILLAGE]
+    both = allocate_record_numbers(db, "village20", {other: 1, VILLAGE: 3})
+    serials = [n.serial for n in first + both[VILLAGE]]
+    assert serials == list(range(serials[0], serials[0] + 5))  # consecutive, none repeated, none skipped
+    assert [n.value for n in both[VILLAGE]] == [format_record_number("village20", VILLAGE, s) for s in serials[2:]]
+    assert both[other][0].unit == other
+    assert db.get(NumberCounter, f"R{other}").next_serial == both[other][0].serial + 1
+    households = allocate_household_numbers(db, {VILLAGE: 2, other: 1})
+    again = allocate_household_numbers(db, {VILLAGE: 1})
+    assert int(again[VILLAGE][0][-5:]) == int(households[VILLAGE][1][-5:]) + 1
+    assert len(households[other]) == 1 and households[other][0].startswith(other)
+    with pytest.raises(ValueError):
+        allocate_record_numbers(db, "village20", {VILLAGE: 0})

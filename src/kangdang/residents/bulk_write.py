@@ -135,15 +135,15 @@ def write_plan(
 
 
 def _record_numbers(session: Session, new: list[CheckedRow]) -> dict[int, RecordNumber]:
-    """Reserve each village's numbers in one step, handed out in file order."""
+    """Reserve every village's numbers in one step, handed out in file order."""
     pattern = settings_of(session).record_number_pattern
     by_village: dict[str, list[CheckedRow]] = defaultdict(list)
     for c in new:
         by_village[c.row.current_region_code].append(c)
+    allocated = allocate_record_numbers(session, pattern, {village: len(rows) for village, rows in by_village.items()})
     numbers: dict[int, RecordNumber] = {}
-    for village in sorted(by_village):
-        rows = by_village[village]
-        for c, number in zip(rows, allocate_record_numbers(session, pattern, village, count=len(rows)), strict=True):
+    for village, rows in by_village.items():
+        for c, number in zip(rows, allocated[village], strict=True):
             numbers[id(c)] = number
     return numbers
 
@@ -159,9 +159,10 @@ def _households(
         by_village[head.row.current_region_code].append(key)
     created: list[dict[str, Any]] = []
     joined: dict[str, tuple[uuid.UUID, str]] = {}
+    allocated = allocate_household_numbers(session, {village: len(keys) for village, keys in by_village.items()})
     for village in sorted(by_village):
         keys = by_village[village]
-        for key, number in zip(keys, allocate_household_numbers(session, village, count=len(keys)), strict=True):
+        for key, number in zip(keys, allocated[village], strict=True):
             head_row = heads[key].row
             household_id = new_id()
             joined[key] = (household_id, number)

@@ -8,9 +8,9 @@ its serial with the transaction, a committed one keeps it for ever.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,33 +47,45 @@ def group_number(number: str) -> str:
     return number
 
 
-def allocate_serials(session: Session, unit: str, count: int = 1) -> int:
-    """Reserve ``count`` consecutive serials of ``unit``; returns the first one."""
-    values = {"unit": unit, "next_serial": 1}
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(pg_insert(NumberCounter).values(values).on_conflict_do_nothing(index_elements=["unit"]))
-    else:
-        session.execute(sqlite_insert(NumberCounter).values(values).on_conflict_do_nothing(index_elements=["unit"]))
-    after = session.execute(
-        update(NumberCounter)
-        .where(NumberCounter.unit == unit)
-        .values(next_serial=NumberCounter.next_serial + count)
-        .returning(NumberCounter.next_serial)
-    ).scalar_one()
-    return int(after) - count
+def allocate_serials(session: Session, counts: Mapping[str, int]) -> dict[str, int]:
+    """Reserve ``counts[unit]`` consecutive serials of each unit; returns each unit's first one.
+
+    One upsert for all the units (a bulk import's file spans a county's villages: one statement, not two per
+    village): a new unit's counter starts after its serials, an existing one moves on by them. Units are taken
+    in sorted order, so two imports lock the counters they share in the same order."""
+    if not counts:
+        return {}
+    if min(counts.values()) < 1:
+        raise ValueError("serials are reserved in counts of at least one")
+    build = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    proposed = build(NumberCounter).values([{"unit": u, "next_serial": 1 + counts[u]} for u in sorted(counts)])
+    upsert = proposed.on_conflict_do_update(
+        index_elements=["unit"],
+        # the existing row's next serial, plus the count (the proposed row's next serial, less the one it starts at)
+        set_={"next_serial": NumberCounter.next_serial + proposed.excluded.next_serial - 1},
+    ).returning(NumberCounter.unit, NumberCounter.next_serial)
+    return {unit: int(after) - counts[unit] for unit, after in session.execute(upsert)}
 
 
-def allocate_record_numbers(session: Session, pattern: str, village_code: str, count: int = 1) -> list[RecordNumber]:
-    first = allocate_serials(session, f"R{village_code}", count)
-    return [
-        RecordNumber(format_record_number(pattern, village_code, s), village_code, s)
-        for s in range(first, first + count)
-    ]
+def allocate_record_numbers(session: Session, pattern: str, counts: Mapping[str, int]) -> dict[str, list[RecordNumber]]:
+    """``counts[village]`` new record numbers of each village."""
+    firsts = allocate_serials(session, {f"R{village}": count for village, count in counts.items()})
+    return {
+        village: [
+            RecordNumber(format_record_number(pattern, village, s), village, s)
+            for s in range(firsts[f"R{village}"], firsts[f"R{village}"] + count)
+        ]
+        for village, count in counts.items()
+    }
 
 
-def allocate_household_numbers(session: Session, village_code: str, count: int = 1) -> list[str]:
-    """家庭编号: 12-digit village code + 5-digit serial (17 digits)."""
-    first = allocate_serials(session, f"H{village_code}", count)
-    if first + count - 1 >= 10**5:
-        raise Conflict(f"村级单位 {village_code} 的家庭编号已用完")
-    return [f"{village_code}{s:05d}" for s in range(first, first + count)]
+def allocate_household_numbers(session: Session, counts: Mapping[str, int]) -> dict[str, list[str]]:
+    """家庭编号 (12-digit village code + 5-digit serial, 17 digits): ``counts[village]`` new ones of each village."""
+    firsts = allocate_serials(session, {f"H{village}": count for village, count in counts.items()})
+    numbers: dict[str, list[str]] = {}
+    for village, count in counts.items():
+        first = firsts[f"H{village}"]
+        if first + count - 1 >= 10**5:
+            raise Conflict(f"村级单位 {village} 的家庭编号已用完")
+        numbers[village] = [f"{village}{s:05d}" for s in range(first, first + count)]
+    return numbers

@@ -126,7 +126,8 @@ def register_resident(session: Session, actor: Actor, data: ResidentRegistration
     session.flush()
     refresh_search_keys(session, [person])
     remember_pairs(session, person, candidates)
-    number = allocate_record_numbers(session, settings_of(session).record_number_pattern, village.code)[0]
+    pattern = settings_of(session).record_number_pattern
+    number = allocate_record_numbers(session, pattern, {village.code: 1})[village.code][0]
     record = HealthRecord(
         person_id=person.id,
         record_number=number.value,
@@ -184,7 +185,7 @@ def create_household_for(
     ``fields`` are the household's own data (address, phone, living environment …); the caller checks them.
     """
     village = region_code or head.current_region_code
-    number = allocate_household_numbers(session, village)[0]
+    number = allocate_household_numbers(session, {village: 1})[village][0]
     fields.setdefault("phone", head.phone)
     household = Household(household_number=number, region_code=village, head_person_id=head.id, **fields)
     session.add(household)
