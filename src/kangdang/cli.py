@@ -82,6 +82,9 @@ def serve(
     """Serve the pages and the JSON API over HTTP."""
     import uvicorn
 
+    from kangdang.ops.malloc_arenas import limit_malloc_arenas
+
+    limit_malloc_arenas()  # forty request threads would otherwise each keep an arena of freed memory
     settings = _settings()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"康档 kangdang: http://{bind_host}:{bind_port}  (API docs: /api/docs)")
