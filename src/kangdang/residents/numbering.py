@@ -67,25 +67,25 @@ def allocate_serials(session: Session, counts: Mapping[str, int]) -> dict[str, i
     return {unit: int(after) - counts[unit] for unit, after in session.execute(upsert)}
 
 
+def _serial_ranges(session: Session, kind: str, counts: Mapping[str, int]) -> dict[str, range]:
+    """Each village's new serials of one kind ("R" records, "H" households), reserved together."""
+    firsts = allocate_serials(session, {f"{kind}{village}": count for village, count in counts.items()})
+    return {village: range(firsts[f"{kind}{village}"], firsts[f"{kind}{village}"] + n) for village, n in counts.items()}
+
+
 def allocate_record_numbers(session: Session, pattern: str, counts: Mapping[str, int]) -> dict[str, list[RecordNumber]]:
     """``counts[village]`` new record numbers of each village."""
-    firsts = allocate_serials(session, {f"R{village}": count for village, count in counts.items()})
     return {
-        village: [
-            RecordNumber(format_record_number(pattern, village, s), village, s)
-            for s in range(firsts[f"R{village}"], firsts[f"R{village}"] + count)
-        ]
-        for village, count in counts.items()
+        village: [RecordNumber(format_record_number(pattern, village, s), village, s) for s in serials]
+        for village, serials in _serial_ranges(session, "R", counts).items()
     }
 
 
 def allocate_household_numbers(session: Session, counts: Mapping[str, int]) -> dict[str, list[str]]:
     """家庭编号 (12-digit village code + 5-digit serial, 17 digits): ``counts[village]`` new ones of each village."""
-    firsts = allocate_serials(session, {f"H{village}": count for village, count in counts.items()})
     numbers: dict[str, list[str]] = {}
-    for village, count in counts.items():
-        first = firsts[f"H{village}"]
-        if first + count - 1 >= 10**5:
+    for village, serials in _serial_ranges(session, "H", counts).items():
+        if serials[-1] >= 10**5:
             raise Conflict(f"村级单位 {village} 的家庭编号已用完")
-        numbers[village] = [f"{village}{s:05d}" for s in range(first, first + count)]
+        numbers[village] = [f"{village}{s:05d}" for s in serials]
     return numbers
